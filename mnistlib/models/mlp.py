@@ -1,0 +1,231 @@
+"""Multilayer perceptron with sigmoid or ReLU hidden layers and a softmax output.
+
+Defined in the book chapter "Beyond linear" (``book/07_beyond_linear``).
+"""
+
+import numpy as np
+
+from ..losses import log_softmax, softmax
+from ._base import Classifier
+
+__all__ = ["MLP", "Forward", "sigmoid", "relu"]
+
+
+def sigmoid(A):
+    """Logistic function ``1 / (1 + exp(-A))``, computed without overflow warnings."""
+    A = np.asarray(A)
+    out = np.empty_like(A)
+    pos = A >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-A[pos]))
+    e = np.exp(A[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+def relu(A):
+    """Rectified linear unit ``max(A, 0)``."""
+    return np.maximum(A, 0)
+
+
+_ACTIVATIONS = {"sigmoid": sigmoid, "relu": relu}
+
+
+class Forward:
+    """Every layer's values for a batch, named as in Deep Learning from Scratch.
+
+    ``a[l]`` is layer l's pre-activation ``z[l-1] W_l + b_l`` and ``z[l]`` its
+    post-activation (hidden: the activation function; last layer: softmax), for
+    l = 1..L; ``z[0]`` is the input. ``forward["a2"]`` reads the same as ``forward.a[2]``.
+    """
+
+    def __init__(self, X):
+        self.a = [None]
+        self.z = [X]
+
+    def __getitem__(self, name):
+        kind, layer = name[0], int(name[1:])
+        if kind not in "az" or not 1 <= layer < len(self.z):
+            raise KeyError(f"no layer {name!r}: use 'a1'..'a{len(self.z) - 1}' "
+                           f"or 'z1'..'z{len(self.z) - 1}'")
+        return (self.a if kind == "a" else self.z)[layer]
+
+    @property
+    def layer_names(self):
+        L = len(self.z) - 1
+        return [f"{k}{l}" for l in range(1, L + 1) for k in "az"]
+
+
+class MLP(Classifier):
+    """Fully connected network ``D -> H1 -> ... -> C`` trained by backpropagation.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``(D, H1, ..., C)``; ``(784, 50, 100, 10)`` is the network of the fourth source
+        document (Deep Learning from Scratch, chapter 3).
+    activation : {"sigmoid", "relu"}
+        Hidden-layer activation.
+    l2 : float
+        L2 penalty on the weight matrices (not the biases).
+    dtype : numpy float dtype
+    seed : int, optional
+        Initialisation seed: Glorot uniform (times 4 for sigmoid, as in the deeplearning.net
+        MLP tutorial) or He normal for ReLU; biases 0.
+
+    Attributes
+    ----------
+    weights : list of ndarray, shapes (D, H1), (H1, H2), ..., (H_last, C)
+    biases : list of ndarray, shapes (H1,), ..., (C,)
+    """
+
+    def __init__(self, layer_sizes=(784, 50, 100, 10), activation="sigmoid", l2=0.0,
+                 dtype=np.float32, seed=0):
+        if activation not in _ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+        sizes = [int(s) for s in layer_sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"layer_sizes needs at least two positive sizes, got {layer_sizes}")
+        self.layer_sizes, self.activation, self.l2 = tuple(sizes), activation, float(l2)
+        self.dtype, self.seed = np.dtype(dtype), seed
+        self._act = _ACTIVATIONS[activation]
+        rng = np.random.default_rng(seed)
+        self.weights, self.biases = [], []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            if activation == "relu":
+                W = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+            else:
+                bound = 4 * np.sqrt(6.0 / (fan_in + fan_out))
+                W = rng.uniform(-bound, bound, size=(fan_in, fan_out))
+            self.weights.append(W.astype(self.dtype))
+            self.biases.append(np.zeros(fan_out, dtype=self.dtype))
+
+    @classmethod
+    def from_weights(cls, weights, biases, activation="sigmoid", dtype=None):
+        """A network with given parameters, e.g. one trained elsewhere.
+
+        Parameters
+        ----------
+        weights : list of ndarray, shapes (D, H1), ..., (H_last, C)
+        biases : list of ndarray, shapes (H1,), ..., (C,)
+        activation : {"sigmoid", "relu"}
+        dtype : numpy float dtype, optional
+            Default: the dtype of ``weights[0]``.
+        """
+        if len(weights) != len(biases) or not weights:
+            raise ValueError("need as many bias vectors as weight matrices (at least one)")
+        for l, (W, b) in enumerate(zip(weights, biases), start=1):
+            if W.ndim != 2 or b.shape != (W.shape[1],):
+                raise ValueError(f"layer {l}: W of shape {W.shape} needs b of shape ({W.shape[1]},), "
+                                 f"got {b.shape}")
+            if l > 1 and W.shape[0] != weights[l - 2].shape[1]:
+                raise ValueError(f"layer {l}: W has {W.shape[0]} rows but layer {l - 1} "
+                                 f"has {weights[l - 2].shape[1]} outputs")
+        dtype = np.dtype(dtype or np.asarray(weights[0]).dtype)
+        sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
+        net = cls(sizes, activation=activation, dtype=dtype)
+        net.weights = [np.array(W, dtype=dtype) for W in weights]
+        net.biases = [np.array(b, dtype=dtype) for b in biases]
+        return net
+
+    # Parameters as one flat list [W1, b1, W2, b2, ...] for the shared training code.
+    @property
+    def param_names(self):
+        return tuple(f"{k}{l}" for l in range(1, len(self.weights) + 1) for k in "Wb")
+
+    @property
+    def params(self):
+        return [p for W, b in zip(self.weights, self.biases) for p in (W, b)]
+
+    def _config(self):
+        return dict(layer_sizes=list(self.layer_sizes), activation=self.activation, l2=self.l2,
+                    dtype=self.dtype.name, seed=self.seed)
+
+    def forward(self, X):
+        """All layers' pre- and post-activations for a batch.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, D)
+
+        Returns
+        -------
+        Forward
+            ``a[l]`` of shape (N, H_l) and ``z[l]`` of shape (N, H_l); ``z[L]`` is the
+            softmax output of shape (N, C).
+        """
+        f = Forward(X)
+        L = len(self.weights)
+        for l, (W, b) in enumerate(zip(self.weights, self.biases), start=1):
+            A = f.z[-1] @ W + b
+            f.a.append(A)
+            f.z.append(softmax(A) if l == L else self._act(A))
+        return f
+
+    def logits(self, X):
+        """Output-layer pre-activations, ndarray of shape (N, C)."""
+        h = X
+        for W, b in zip(self.weights[:-1], self.biases[:-1]):
+            h = self._act(h @ W + b)
+        return h @ self.weights[-1] + self.biases[-1]
+
+    def _activation_grad(self, A, Z):
+        if self.activation == "sigmoid":
+            return Z * (1 - Z)
+        return (A > 0).astype(Z.dtype)
+
+    def backward(self, f, G_out):
+        """Backpropagate an upstream gradient with respect to the output logits.
+
+        Parameters
+        ----------
+        f : Forward
+            The batch's forward pass.
+        G_out : ndarray of shape (N, C)
+            dE/da[L] for every row.
+
+        Returns
+        -------
+        grads : list ``[dW1, db1, dW2, db2, ...]``
+        G_in : ndarray of shape (N, D)
+            dE/dX.
+        """
+        L = len(self.weights)
+        grads = [None] * (2 * L)
+        G = G_out
+        for l in range(L, 0, -1):
+            W = self.weights[l - 1]
+            grads[2 * l - 2] = f.z[l - 1].T @ G
+            grads[2 * l - 1] = G.sum(axis=0)
+            G = G @ W.T
+            if l > 1:
+                G *= self._activation_grad(f.a[l - 1], f.z[l - 1])
+        return grads, G
+
+    def loss_and_grad(self, X, y):
+        """Mean cross-entropy (+ L2 term) and its gradient by backpropagation.
+
+        Returns
+        -------
+        loss : float
+        grads : list ``[dW1 (D, H1), db1 (H1,), ...]``
+        """
+        f = self.forward(X)
+        N = X.shape[0]
+        rows = np.arange(N)
+        loss = float(-log_softmax(f.a[-1])[rows, y].mean())
+        G = f.z[-1].copy()
+        G[rows, y] -= 1
+        G /= N
+        grads, _ = self.backward(f, G)
+        if self.l2:
+            for l, W in enumerate(self.weights):
+                loss += 0.5 * self.l2 * float(np.sum(W * W))
+                grads[2 * l] += self.l2 * W
+        return loss, grads
+
+    def sgd_step(self, X, y, lr):
+        """One minibatch SGD step; returns the minibatch's mean cross-entropy before it."""
+        loss, grads = self.loss_and_grad(X, y)
+        for p, g in zip(self.params, grads):
+            p -= self.dtype.type(lr) * g
+        return loss
