@@ -71,12 +71,17 @@ def mnist_data_dir() -> Path:
     return folder
 
 
-def closed_port_url() -> str:
-    """A base URL on 127.0.0.1 where nothing listens (connection refused)."""
+def _closed_port_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture
+def refused_url() -> str:
+    """A base URL on 127.0.0.1 where nothing listens (connection refused)."""
+    return _closed_port_url()
 
 
 @pytest.fixture
@@ -87,7 +92,7 @@ def isolated_data_env(tmp_path, monkeypatch) -> Path:
     """
     cache = tmp_path / "cache"
     monkeypatch.setenv("MNISTLIB_CACHE", str(cache))
-    monkeypatch.setenv("MNISTLIB_MIRRORS", closed_port_url())
+    monkeypatch.setenv("MNISTLIB_MIRRORS", _closed_port_url())
     monkeypatch.delenv("MNISTLIB_DATA", raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
@@ -134,7 +139,9 @@ class MirrorServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
 
     def add(self, name: str, folder: Path, drop: bool = False) -> str:
