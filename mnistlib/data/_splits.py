@@ -120,10 +120,10 @@ def _check_args(split, subset, dtype, data_dir) -> np.dtype:
     if subset not in _SUBSETS:
         raise ValueError(f"subset must be one of {_SUBSETS}, not {subset!r}")
     try:
-        dt = np.dtype(dtype)
+        dt = None if dtype is None else np.dtype(dtype)  # np.dtype(None) would be float64
     except TypeError:
         dt = None
-    if dt not in _DTYPES:
+    if dt is None or dt not in _DTYPES:  # (a dtype compares equal to None: test `is None` first)
         raise ValueError(f"dtype must be float32 or float64, not {dtype!r}")
     if subset == "mini" and data_dir is not None:
         raise ValueError('data_dir has no effect with subset="mini" (the mini subset is embedded); drop one of them.')
