@@ -4,12 +4,14 @@ Defined in the book chapters "Gradient descent and minibatch SGD" (``book/03_sgd
 "Early stopping" (``book/04_early_stopping``).
 """
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..data import iterate_minibatches
 from .early_stopping import EarlyStopping
 
 __all__ = ["train_sgd", "History", "evaluate_error"]
@@ -169,23 +171,24 @@ def train_sgd(model, X, y, *, lr=0.13, batch_size=60, n_epochs=100, max_steps=No
         frequency = eval_every or n_batches
     lr_at = lr if callable(lr) else (lambda step, _lr=float(lr): _lr)
 
-    if blas_threads is None:
-        return _train(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps, shuffle,
-                      seed, valid, test, early_stopping, frequency, eval_whole_batches,
-                      train_metrics, keep_best, progress)
+    with _blas_limit(blas_threads):
+        return _train_loop(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps,
+                           shuffle, seed, drop_last, valid, test, early_stopping, frequency,
+                           eval_whole_batches, train_metrics, keep_best, progress)
+
+
+def _blas_limit(threads):
+    if threads is None:
+        return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=blas_threads, user_api="blas"):
-        return _train(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps, shuffle,
-                      seed, valid, test, early_stopping, frequency, eval_whole_batches,
-                      train_metrics, keep_best, progress)
+    return threadpool_limits(limits=threads, user_api="blas")
 
 
-def _train(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps, shuffle, seed,
-           valid, test, early_stopping, frequency, eval_whole_batches, train_metrics, keep_best,
-           progress):
+def _train_loop(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps, shuffle, seed,
+                drop_last, valid, test, early_stopping, frequency, eval_whole_batches,
+                train_metrics, keep_best, progress):
     """The loop of ``train_sgd``, its arguments checked."""
-    N = X.shape[0]
     history = History()
     best_state = None
     best_error = math.inf
@@ -203,14 +206,9 @@ def _train(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps, shu
     epoch = 0
     while epoch < n_epochs and not done:
         epoch += 1
-        order = rng.permutation(N) if shuffle else None
-        for i in range(n_batches):
-            lo, hi = i * batch_size, min((i + 1) * batch_size, N)
-            if order is None:
-                Xb, yb = X[lo:hi], y[lo:hi]
-            else:
-                idx = order[lo:hi]
-                Xb, yb = X[idx], y[idx]
+        batches = iterate_minibatches(X, y, batch_size, shuffle=shuffle, seed=rng,
+                                      drop_last=drop_last)
+        for Xb, yb in batches:
             rate = lr_at(step)
             cost = model.sgd_step(Xb, yb, rate)
             if not math.isfinite(cost):
