@@ -134,6 +134,16 @@ def test_describe_data(isolated_data_env, mnist_data_dir, monkeypatch):
     assert 'load_mnist(subset="mini")' in report
 
 
+def test_images_and_labels_counts_must_agree(monkeypatch, tmp_path):
+    """If an images file and its labels file disagree on N, is that a ValueError naming both?"""
+    lengths = dict(zip(NAMES, [60000, 59999, 10000, 10000]))
+    monkeypatch.setattr(_decoded, "fetch_mnist", lambda **kw: {n: tmp_path / n for n in NAMES})
+    monkeypatch.setattr(_decoded, "decoded_array", lambda path, name: np.zeros(lengths[name], np.uint8))
+    with pytest.raises(ValueError, match="train-images-idx3-ubyte.gz holds 60000 images but "
+                                         "train-labels-idx1-ubyte.gz holds 59999 labels"):
+        load_raw()
+
+
 def test_describe_data_offline_raises_the_helpful_error(isolated_data_env):
     """Offline with nothing cached, does describe_data raise the error that tells both ways out?"""
     with pytest.raises(OSError, match="MNISTLIB_DATA"):

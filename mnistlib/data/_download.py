@@ -17,8 +17,8 @@ from pathlib import Path
 #: Prefix and suffix of the temporary files written while downloading.
 TMP_PREFIX = ".mnistlib-download-"
 TMP_SUFFIX = ".part"
-#: Seconds to wait for a mirror to connect / to send the next chunk.
-TIMEOUT = 30
+#: Seconds to wait for a mirror to accept the connection, and for the next chunk of data.
+TIMEOUT = (10, 30)
 
 
 class MNISTDownloadError(OSError):
