@@ -1,0 +1,1 @@
+"""Book-only helpers (page plumbing, not course material)."""

@@ -1,0 +1,152 @@
+"""The built book in headless Chromium: pages load, figures show, math renders, no JS errors.
+
+A full-page screenshot of every page is kept in ``_build/screenshots/`` for a person to look at.
+"""
+
+import functools
+import http.server
+import re
+import shutil
+import tempfile
+import threading
+
+import pytest
+
+from _book_build import ROOT, book_build, chapter_pages, toc_pages
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+# Flags that work for Debian's chromium here (TOOLCHAIN.md).
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--window-size=1280,1600",
+]
+# Console messages that are not the book's fault.
+BENIGN = [
+    re.compile(r"favicon\.ico"),
+]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static file server that does not print a line per request."""
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    """Serve the session's build over HTTP on a free local port (as the site will be served)."""
+    build = book_build()
+    assert build.returncode == 0, "the book did not build; see _build/book_build.log"
+    handler = functools.partial(QuietHandler, directory=str(build.html_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        pytest.fail("headless Chromium is needed: apt-get install chromium chromium-driver (scripts/run_tests.sh does this)")
+    profile = tempfile.mkdtemp(prefix="book-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS + [f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.set_page_load_timeout(60)
+    driver.set_script_timeout(60)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def has_math(page):
+    """Does the page's source contain TeX (dollar math or a math directive)?"""
+    text = (ROOT / f"{page}.md").read_text(encoding="utf-8")
+    return bool(re.search(r"\$[^$\n]+\$|\{math\}", text))
+
+
+WAIT_FOR_MATHJAX = """
+const done = arguments[arguments.length - 1];
+const deadline = Date.now() + 30000;
+(function poll() {
+  const mj = window.MathJax;
+  if (mj && mj.startup && mj.startup.promise) {
+    mj.startup.promise.then(() => done("ready"), (e) => done("error: " + e));
+  } else if (Date.now() > deadline) {
+    done("MathJax never loaded");
+  } else {
+    setTimeout(poll, 100);
+  }
+})();
+"""
+
+# Visible text of the article with code and its outputs removed (they may contain backslashes).
+ARTICLE_TEXT = """
+const main = document.querySelector("main") || document.body;
+const copy = main.cloneNode(true);
+copy.querySelectorAll("pre, code, .cell_output, mjx-container, script, style").forEach(e => e.remove());
+return copy.innerText;
+"""
+
+FIGURES = """
+const main = document.querySelector("main") || document.body;
+return Array.from(main.querySelectorAll(".cell_output img, figure img")).map(img => ({
+  src: img.getAttribute("src"),
+  complete: img.complete,
+  naturalWidth: img.naturalWidth,
+  width: img.getBoundingClientRect().width,
+  height: img.getBoundingClientRect().height,
+}));
+"""
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_page_in_browser(site, browser, page):
+    """Does the page load, show its figures at non-zero size, render its math, and log no JS error?"""
+    browser.get_log("browser")  # discard messages of the previous page
+    browser.get(f"{site}/{page}.html")
+    assert browser.execute_script("return document.readyState") == "complete"
+    assert "404" not in browser.title
+
+    status = browser.execute_async_script(WAIT_FOR_MATHJAX)
+    assert status == "ready", f"{page}: {status}"
+
+    figures = browser.execute_script(FIGURES)
+    if page in chapter_pages():
+        assert figures, f"{page}: no figure in the page"
+    for fig in figures:
+        assert fig["complete"] and fig["naturalWidth"] > 0, f"{page}: image {fig['src']} did not load"
+        assert fig["width"] > 0 and fig["height"] > 0, f"{page}: image {fig['src']} has zero size"
+
+    n_math = browser.execute_script("return document.querySelectorAll('mjx-container').length")
+    text = browser.execute_script(ARTICLE_TEXT)
+    if has_math(page):
+        assert n_math > 0, f"{page}: no rendered math (mjx-container)"
+    for raw in ("\\(", "\\[", "$$"):
+        assert raw not in text, f"{page}: raw TeX {raw!r} left in the text"
+
+    errors = [
+        entry["message"] for entry in browser.get_log("browser")
+        if entry["level"] == "SEVERE" and not any(p.search(entry["message"]) for p in BENIGN)
+    ]
+    assert errors == [], f"{page}: JavaScript errors: {errors}"
+
+    height = browser.execute_script("return Math.min(document.documentElement.scrollHeight, 16000)")
+    browser.set_window_size(1280, max(1600, height))
+    name = page.replace("/", "_")
+    assert browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    browser.set_window_size(1280, 1600)
+    assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000

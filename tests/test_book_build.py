@@ -1,0 +1,93 @@
+"""The strict book build: README's command builds every page without a warning."""
+
+import re
+
+import pytest
+
+from _book_build import book_build, chapter_pages, run_build, toc_pages
+
+
+@pytest.fixture(scope="session")
+def build():
+    return book_build()
+
+
+def read_page(build, page):
+    return (build.html_dir / f"{page}.html").read_text(encoding="utf-8")
+
+
+def test_strict_build_passes(build):
+    """Does `bash scripts/build_book.sh` (jupyter-book build -W -n --keep-going) exit 0 with no warning?"""
+    assert build.returncode == 0, "book build failed; see _build/book_build.log:\n" + "\n".join(build.warnings()[:30])
+    assert build.warnings() == []
+
+
+def test_every_toc_page_is_built(build):
+    """Is there an HTML page for every entry of _toc.yml, and the index redirect?"""
+    missing = [p for p in toc_pages() if not (build.html_dir / f"{p}.html").is_file()]
+    assert missing == []
+    assert (build.html_dir / "index.html").is_file()
+    assert len(chapter_pages()) == 8
+
+
+@pytest.mark.parametrize("page", chapter_pages())
+def test_chapter_states_its_data(build, page):
+    """Does each chapter say which data its results came from, matching the data the build used?"""
+    html = read_page(build, page)
+    m = re.search(r"Results on this page were computed on:\s*<span class=\"pasted-text\">([^<]+)</span>", html)
+    assert m, f"{page}: no glued data statement"
+    expected = "full MNIST" if build.subset == "full" else "embedded mini subset"
+    assert expected in m.group(1)
+
+
+@pytest.mark.parametrize("page", chapter_pages())
+def test_chapter_skeleton(build, page):
+    """Does each chapter have an overview, exercises, and solutions hidden in drop-downs?"""
+    html = read_page(build, page)
+    assert 'id="overview"' in html
+    assert 'id="exercises"' in html
+    assert html.count('class="admonition exercise') >= 2
+    solutions = re.findall(r'class="([^"]*\bsolution\b[^"]*)"', html)
+    assert solutions, f"{page}: no solution"
+    assert all("dropdown" in cls for cls in solutions if "admonition" in cls)
+
+
+@pytest.mark.parametrize("page", chapter_pages())
+def test_launch_and_download_buttons(build, page):
+    """Do chapter pages offer Binder, Colab and a notebook download for the repository?"""
+    html = read_page(build, page)
+    name = page.split("/")[-1]
+    assert "mybinder.org/v2/gh/" in html
+    assert "colab.research.google.com/github/" in html
+    assert f"_sources/{page}.ipynb" in html or f"{name}.ipynb" in html
+    notebook = build.html_dir / "_sources" / f"{page}.ipynb"
+    assert notebook.is_file() and notebook.stat().st_size > 1000
+
+
+def test_mathjax_is_served_locally(build):
+    """Is MathJax loaded from the built site itself, with no CDN script?"""
+    html = read_page(build, "book/02_softmax")
+    srcs = re.findall(r'<script[^>]+src="([^"]*mathjax[^"]*)"', html, flags=re.I)
+    assert srcs, "no MathJax script tag"
+    for src in srcs:
+        assert "://" not in src
+        target = (build.html_dir / "book" / src.split("?")[0]).resolve()
+        assert target.is_file() and target.stat().st_size > 100_000
+    fonts = list((build.html_dir / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert len(fonts) > 10
+
+
+def test_footer_copyright(build):
+    """Does the footer carry the course team's copyright rather than the theme's default?"""
+    html = read_page(build, "book/intro")
+    assert "The softmax-on-MNIST course team" in html
+    assert "Copyright 2023" not in html
+
+
+def test_rebuild_takes_outputs_from_execution_cache(build):
+    """When every page is re-read (--all) but no code changed, is every notebook taken from the cache?"""
+    assert build.returncode == 0
+    again = run_build("book_rebuild.log", "--all")
+    assert again.returncode == 0, "\n".join(again.warnings()[:30])
+    assert again.executed() == []
+    assert len(re.findall(r"Using cached notebook|Cached executed notebook|from cache", again.log)) >= len(chapter_pages())
