@@ -1,0 +1,32 @@
+"""nbgrader configuration of the course.
+
+``solutions/<assignment>/`` holds the instructor notebooks (solutions, visible and hidden tests,
+points); ``nbgrader generate_assignment`` writes the student versions to
+``exercises/<assignment>/`` (``bash scripts/release_assignments.sh`` does it for all four).
+The instructor-only folders (``submitted/``, ``autograded/``, ``feedback/``, ``gradebook.db``)
+live beside this file and are never committed.
+
+Grade a whole class with ``python -m grading autograde <assignment>``: it runs nbgrader with
+this configuration plus its own sandboxed execution and feedback scrubbing (see
+``grading/__init__.py``). The settings below also make plain ``nbgrader autograde`` behave.
+"""
+
+c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+c.CourseDirectory.course_id = "mnist-softmax"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+# Files under solutions/<assignment>/ that are not part of the release.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+
+# Student versions: the usual stubs.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Autograding: a cell may run for at most 60 s; a test cell the student deleted is put back
+# and graded instead of waiting for a manual grade.
+c.Execute.timeout = 60
+c.OverwriteCells.add_missing_cells = True
+# A correct answer whose code prints a warning to stderr keeps its points.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"Warning"
