@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from _book_build import book_build, chapter_pages, run_build, toc_pages
+from _book_build import ROOT, book_build, chapter_pages, run_build, toc_pages
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +38,23 @@ def test_chapter_states_its_data(build, page):
     assert m, f"{page}: no glued data statement"
     expected = "full MNIST" if build.subset == "full" else "embedded mini subset"
     assert expected in m.group(1)
+
+
+@pytest.mark.parametrize("page", chapter_pages())
+def test_figures_are_images_not_text(build, page):
+    """Does every figure a chapter makes appear as an image, never as a "<Figure ...>" text repr?"""
+    html = read_page(build, page)
+    assert "&lt;Figure size" not in html
+    assert re.search(r'<img[^>]+src="\.\./_images/[^"]+\.png"', html)
+
+
+@pytest.mark.parametrize("page", chapter_pages())
+def test_no_local_paths_in_pages(build, page):
+    """Do the published pages avoid the build machine's folder names (e.g. in data descriptions)?"""
+    html = read_page(build, page)
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert str(ROOT) not in text
+    assert str(ROOT.parent) + "/" not in text
 
 
 @pytest.mark.parametrize("page", chapter_pages())
