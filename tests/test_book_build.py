@@ -63,10 +63,11 @@ def test_chapter_skeleton(build, page):
     html = read_page(build, page)
     assert 'id="overview"' in html
     assert 'id="exercises"' in html
-    assert html.count('class="admonition exercise') >= 2
-    solutions = re.findall(r'class="([^"]*\bsolution\b[^"]*)"', html)
-    assert solutions, f"{page}: no solution"
-    assert all("dropdown" in cls for cls in solutions if "admonition" in cls)
+    exercises = re.findall(r'<div class="exercise admonition" id="([^"]+)"', html)
+    solutions = re.findall(r'<div class="([^"]*\bsolution\b[^"]*\badmonition\b[^"]*)"', html)
+    assert len(exercises) >= 2, f"{page}: fewer than two exercises"
+    assert len(solutions) == len(exercises), f"{page}: {len(exercises)} exercises but {len(solutions)} solutions"
+    assert all("dropdown" in cls.split() for cls in solutions), f"{page}: a solution is not a drop-down"
 
 
 @pytest.mark.parametrize("page", chapter_pages())
