@@ -1,0 +1,30 @@
+"""Autograding the course's nbgrader assignments so that an instructor can trust the result.
+
+One command grades a whole class for an assignment::
+
+    sudo .venv/bin/python -m grading autograde 01_softmax          # submitted/<student>/01_softmax/
+    sudo .venv/bin/python -m grading autograde 01_softmax --submissions uploads/
+
+It writes ``autograded/<assignment>-grades.csv`` (with a status column), feedback HTML without
+hidden tests in ``feedback/<student>/<assignment>/``, and prints a summary.
+
+Modules, one concern each:
+
+``autograde_class``
+    the class driver: each student graded in isolation, statuses, CSV, summary.
+``repair``
+    reads a submission without running it; rebuilds it around the released notebook.
+``scan``
+    static scan of the student's code for constructs that deserve a human look.
+``sandbox`` / ``_launch_kernel``
+    the operating-system sandbox of the student's kernel (unprivileged user, private mount and
+    network namespaces, resource limits) and its self-test.
+``executor``
+    nbgrader's Execute step in the sandbox, with timeouts, output limits, dead kernels handled.
+``kernel_guard``
+    restores numpy & co. inside the kernel before every test cell.
+``feedback``
+    strips hidden tests, their outputs and tracebacks from the feedback.
+``fixtures``
+    course folders and (bad) submissions for the tests and the benchmark.
+"""

@@ -1,0 +1,275 @@
+"""nbgrader's Execute step, run in the sandbox and hardened against what a submission can do.
+
+:class:`SandboxedExecute` replaces nbgrader's ``Execute`` preprocessor in ``autograde``:
+
+* the kernel starts inside :class:`grading.sandbox.Sandbox` (unprivileged user, private
+  namespaces, no network), talking to the grader over Unix sockets in its private work folder;
+* per-cell timeout (nbgrader's ``Execute.timeout``); a kernel that does not come back after the
+  interrupt is killed and the remaining cells are marked "not run";
+* a kernel that dies (``os._exit``, a crash, out of memory, the per-submission wall limit) no
+  longer aborts nbgrader: that cell gets an error output, the remaining cells are marked
+  "not run" with the reason, and their tests score 0;
+* a cell's output is cut after ``max_output_bytes`` (an endless ``print`` cannot fill memory);
+* stderr output of a test cell (a warning printed by correct code) does not cost its points:
+  nbgrader zeroes any test cell with stderr output, so it is kept as ordinary output;
+* before every graded test cell, the kernel state that tests rely on is restored
+  (:mod:`grading.kernel_guard`); if the kernel does not answer the restore call with the
+  right nonce, the test is not run and scores 0.
+
+What happened is recorded in ``RUN_LOG`` (read by the class driver for the notes column).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import secrets
+import shutil
+import time
+from queue import Empty
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from traitlets import Integer
+
+from nbgrader import utils
+from nbgrader.preprocessors import Execute
+
+from . import kernel_guard
+
+#: What happened during the last execution, filled in by SandboxedExecute (one entry per
+#: notebook): {"notes": [...], "repaired": [...], "aborted": str or None}. The driver resets it.
+RUN_LOG = []
+
+#: Set by the class driver before each submission (a Sandbox and a wall-clock deadline).
+CONTEXT = {"sandbox": None, "deadline": None}
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """Kernel manager whose kernels start through the sandbox launcher, over Unix sockets."""
+
+    sandbox = None
+    workdir = None
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        return self.sandbox.wrap(command, self.workdir, os.path.realpath(self.connection_file),
+                                 console_log=os.path.join(self.workdir, "kernel.log"))
+
+
+def _error(ename, evalue):
+    return new_output("error", ename=ename, evalue=evalue,
+                      traceback=[f"{ename}: {evalue}"])
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute, in the sandbox, with the protections listed in the module doc."""
+
+    max_output_bytes = Integer(
+        200_000, help="Keep at most this many bytes of output per cell (the rest is cut)."
+    ).tag(config=True)
+
+    restore_timeout = Integer(
+        30, help="Seconds to wait for the kernel to answer the state restore before a test."
+    ).tag(config=True)
+
+    def create_kernel_manager(self):
+        sandbox = CONTEXT["sandbox"]
+        if sandbox is None:
+            raise RuntimeError("SandboxedExecute needs grading.executor.CONTEXT['sandbox']: "
+                               "run it through `python -m grading autograde`")
+        self._workdir = sandbox.make_workdir()
+        self._copy_assignment_files()
+        self.km = SandboxKernelManager(kernel_name="python3", config=self.config)
+        self.km.transport = "ipc"
+        self.km.ip = os.path.join(self._workdir, "k")
+        self.km.sandbox = sandbox
+        self.km.workdir = self._workdir
+        return self.km
+
+    def _copy_assignment_files(self):
+        """Files other than notebooks that nbgrader put beside the notebook (data, modules)."""
+        path = (self.resources or {}).get("metadata", {}).get("path")
+        if not path or not os.path.isdir(path):
+            return
+        sandbox = CONTEXT["sandbox"]
+        for name in os.listdir(path):
+            source = os.path.join(path, name)
+            if name.endswith(".ipynb") or not os.path.isfile(source):
+                continue
+            target = os.path.join(self._workdir, name)
+            shutil.copyfile(source, target)
+            if sandbox.mode == "user":
+                os.chown(target, sandbox.uid, sandbox.gid)
+
+    async def async_start_new_kernel(self, **kwargs):
+        kwargs["cwd"] = self._workdir
+        await super().async_start_new_kernel(**kwargs)
+
+    # -- the run ----------------------------------------------------------------------------
+    def preprocess(self, nb, resources=None, km=None):
+        from nbclient.client import NotebookClient
+
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        self._log = {"notes": [], "repaired": [], "threads": [], "aborted": None}
+        RUN_LOG.append(self._log)
+        self._aborted = None
+        self._guarded = False
+        self._output_bytes = {}
+        self._workdir = None
+        try:
+            with self.setup_kernel():
+                info = self.wait_for_reply(self.kc.kernel_info())
+                self.nb.metadata["language_info"] = info["content"]["language_info"]
+                self._silent(kernel_guard.guard_source())
+                first_code = next((i for i, c in enumerate(self.nb.cells)
+                                   if c.cell_type == "code" and c.source.strip()), None)
+                for index, cell in enumerate(self.nb.cells):
+                    self.preprocess_cell(cell, resources, index)
+                    if index == first_code and not self._aborted:
+                        self._snapshot(cell)
+        except DeadKernelError:
+            pass  # already recorded by preprocess_cell; shutting the dead kernel down failed
+        finally:
+            sandbox = CONTEXT["sandbox"]
+            sandbox.kill_all()
+            if self._workdir:
+                sandbox.remove_workdir(self._workdir)
+        self.set_widgets_metadata()
+        return self.nb, self.resources
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        is_test = utils.is_grade(cell) and not utils.is_solution(cell)
+        if self._aborted:
+            cell.outputs = [_error("NotRun", f"this cell was not run: {self._aborted}")]
+            return cell, resources
+        if self._deadline_passed():
+            self._abort("the submission reached the grader's time limit")
+            cell.outputs = [_error("NotRun", f"this cell was not run: {self._aborted}")]
+            return cell, resources
+        if is_test and self._guarded and not self._restore(cell):
+            return cell, resources
+        try:
+            self.execute_cell(cell, index, store_history=True)
+        except DeadKernelError:
+            reason = ("the submission reached the grader's time limit" if self._deadline_passed()
+                      else "the kernel died (os._exit, a crash or running out of memory)")
+            cell.outputs.append(_error("DeadKernelError", f"{reason} while running this cell"))
+            self._abort(f"{reason} in an earlier cell")
+            return cell, resources
+        if any(o.output_type == "error" and o.get("ename") == "CellTimeoutError"
+               for o in cell.outputs):
+            self._log["notes"].append(f"cell {self._name(cell, index)} timed out after "
+                                      f"{self.timeout} s")
+            if not self._responsive():
+                self._abort(f"the kernel did not recover after cell {self._name(cell, index)} "
+                            "timed out")
+        if is_test:
+            for output in cell.outputs:
+                if output.output_type == "stream" and output.name == "stderr":
+                    output.name = "stdout"  # a warning must not cost the test its points
+        return cell, resources
+
+    # -- helpers ----------------------------------------------------------------------------
+    @staticmethod
+    def _name(cell, index):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        return repr(grade_id) if grade_id else f"#{index + 1}"
+
+    def _abort(self, reason):
+        self._aborted = reason
+        self._log["aborted"] = reason
+        try:
+            if self.km is not None:
+                CONTEXT["sandbox"].kill_all()
+        except Exception:  # noqa: BLE001 - best effort, the kernel is gone either way
+            pass
+
+    def _deadline_passed(self):
+        deadline = CONTEXT.get("deadline")
+        return deadline is not None and time.monotonic() > deadline
+
+    def _silent(self, code, user_expressions=None, timeout=None):
+        """Run code without output or history; return the reply content (None if no reply)."""
+        return run_sync(self._async_silent)(code, user_expressions, timeout)
+
+    async def _async_silent(self, code, user_expressions, timeout):
+        msg_id = self.kc.execute(code, silent=True, store_history=False,
+                                 user_expressions=user_expressions or {}, stop_on_error=False)
+        deadline = time.monotonic() + (timeout or self.restore_timeout)
+        while time.monotonic() < deadline:
+            try:
+                msg = await ensure_async(self.kc.shell_channel.get_msg(
+                    timeout=min(1.0, max(0.05, deadline - time.monotonic()))))
+            except Empty:
+                if not await ensure_async(self.km.is_alive()):
+                    return None
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg["content"]
+        return None
+
+    def _responsive(self):
+        reply = self._silent("pass", timeout=10)
+        return reply is not None
+
+    def _snapshot(self, cell):
+        """Record the state the tests rely on, right after the instructor's setup cell."""
+        reply = self._silent("", {"names": "sorted(k for k in get_ipython().user_ns "
+                                            "if not k.startswith('_'))"})
+        try:
+            names = ast.literal_eval(reply["user_expressions"]["names"]["data"]["text/plain"])
+            names = [n for n in names if n not in ("In", "Out", "exit", "quit", "get_ipython")]
+            reply = self._silent("", {"s": kernel_guard.snapshot_expression(names)}, timeout=60)
+            self._guarded = reply["user_expressions"]["s"]["status"] == "ok"
+        except (TypeError, KeyError, ValueError, SyntaxError):
+            self._guarded = False
+        if not self._guarded:
+            self._log["notes"].append("the grader could not record the kernel state after the "
+                                      "setup cell; tests ran without the state restore")
+
+    def _restore(self, cell):
+        """Restore the recorded state before a test; False (and the cell failed) if it fails."""
+        nonce = secrets.token_hex(8)
+        reply = self._silent("", {"r": kernel_guard.restore_expression(nonce)})
+        try:
+            result = ast.literal_eval(reply["user_expressions"]["r"]["data"]["text/plain"])
+            ok = result["nonce"] == nonce
+        except (TypeError, KeyError, ValueError, SyntaxError):
+            ok, result = False, {}
+        if not ok:
+            cell.outputs = [_error(
+                "GraderIntegrityError",
+                "the grader could not restore numpy and the test helpers before this test (the "
+                "notebook changed the kernel's machinery), so the test was not run")]
+            self._log["notes"].append(f"integrity check failed before test {self._name(cell, 0)}")
+            return False
+        for item in result.get("fixed", []):
+            if item not in self._log["repaired"]:
+                self._log["repaired"].append(item)
+        for name in result.get("threads", []):
+            if name not in self._log["threads"]:
+                self._log["threads"].append(name)
+        return True
+
+    # -- output limits ----------------------------------------------------------------------
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        used = self._output_bytes.get(cell_index, 0)
+        self._output_bytes[cell_index] = used + size
+        if used + size > self.max_output_bytes:
+            if used <= self.max_output_bytes:
+                outs.append(new_output("stream", name="stdout", text=(
+                    f"\n[output cut by the grader: this cell printed more than "
+                    f"{self.max_output_bytes // 1000} kB]\n")))
+                self._log["notes"].append("a cell's output was cut (more than "
+                                          f"{self.max_output_bytes // 1000} kB)")
+            return None
+        return super().output(outs, msg, display_id, cell_index)

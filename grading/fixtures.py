@@ -1,0 +1,289 @@
+"""Course folders and submissions for the grading tests and the autograde benchmark.
+
+Submissions are built from the committed notebooks: the released version (``exercises/``), the
+same with the instructor's solution code pasted into the answer cells ("answered"), a
+plausible wrong answer per assignment, and a catalogue of bad or malicious submissions.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import nbformat
+
+PROJECT = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = {"01_softmax": "softmax", "02_sgd": "sgd", "03_early_stopping": "early_stopping",
+               "04_weights": "weights"}
+
+
+def make_course(folder, assignments=tuple(ASSIGNMENTS)):
+    """A course folder: the project's nbgrader_config.py and instructor notebooks."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PROJECT / "nbgrader_config.py", folder / "nbgrader_config.py")
+    for assignment in assignments:
+        shutil.copytree(PROJECT / "solutions" / assignment, folder / "solutions" / assignment)
+    return folder
+
+
+def released(assignment):
+    """The student version, as committed in exercises/."""
+    return nbformat.read(PROJECT / "exercises" / assignment / f"{ASSIGNMENTS[assignment]}.ipynb", 4)
+
+
+def _solution_sources(assignment):
+    nb = nbformat.read(PROJECT / "solutions" / assignment / f"{ASSIGNMENTS[assignment]}.ipynb", 4)
+    out = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            lines = [l for l in cell.source.splitlines()
+                     if l.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
+            out[meta["grade_id"]] = "\n".join(lines)
+    return out
+
+
+def answer_cell(nb, grade_id):
+    """The cell with this grade id."""
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def answered(assignment, **replace):
+    """The released notebook with the instructor's answers (``replace``: grade id -> code)."""
+    nb = released(assignment)
+    for grade_id, source in _solution_sources(assignment).items():
+        answer_cell(nb, grade_id).source = replace.get(grade_id, source)
+    return nb
+
+
+PLAUSIBLE_WRONG = {
+    # No max shift (overflows on huge scores), log of the softmax (infinite for huge scores).
+    "01_softmax": {
+        "softmax": "def softmax(Z):\n    E = np.exp(Z)\n    return E / E.sum(axis=1, keepdims=True)",
+        "cross_entropy": ("def cross_entropy(Z, y):\n"
+                          "    return float(-np.log(softmax(Z)[np.arange(len(y)), y]).mean())"),
+    },
+    # Forgets to shuffle: every epoch sees the same order, whatever the seed.
+    "02_sgd": {
+        "minibatch_indices": ("def minibatch_indices(N, batch_size, rng=None):\n"
+                              "    order = np.arange(N)\n"
+                              "    return [order[s:s + batch_size] for s in range(0, N, batch_size)]"),
+    },
+    # Any improvement extends the patience (improvement_threshold ignored).
+    "03_early_stopping": {
+        "early_stopping": None,  # filled in below from the solution
+    },
+    # matplotlib's default colormap and color limits.
+    "04_weights": {
+        "templates": None,
+    },
+}
+
+
+def plausible_wrong(assignment):
+    """An answer that is right for the easy cases and wrong for some hidden ones."""
+    sources = _solution_sources(assignment)
+    replace = dict(PLAUSIBLE_WRONG[assignment])
+    if assignment == "03_early_stopping":
+        replace["early_stopping"] = sources["early_stopping"].replace(
+            "if error < best_valid_error * improvement_threshold:", "if True:")
+    if assignment == "04_weights":
+        replace["templates"] = sources["templates"].replace(
+            'ax.imshow(images[k], cmap="RdBu_r", vmin=-vmax, vmax=vmax)', "ax.imshow(images[k])")
+    for key, value in replace.items():
+        assert value != sources.get(key), f"the wrong answer for {key} equals the solution"
+    return answered(assignment, **replace)
+
+
+def write(nb, folder, name):
+    """Write a notebook (NotebookNode) or raw bytes as ``folder/name.ipynb``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.ipynb"
+    if isinstance(nb, (bytes, bytearray)):
+        path.write_bytes(nb)
+    else:
+        nbformat.write(nb, path)
+    return path
+
+
+def _bytes(nb):
+    return nbformat.writes(nb).encode("utf-8")
+
+
+def _with_cell(nb, grade_id, change):
+    nb = copy.deepcopy(nb)
+    change(nb, answer_cell(nb, grade_id))
+    return nb
+
+
+def _drop(grade_id):
+    def change(nb, cell):
+        nb.cells.remove(cell)
+    return change
+
+
+def _append_code(grade_id, code):
+    def change(nb, cell):
+        cell.source += "\n" + code
+    return change
+
+
+def _meta(key, value):
+    def change(nb, cell):
+        cell.metadata.nbgrader[key] = value
+    return change
+
+
+def _to_markdown(nb, cell):
+    i = nb.cells.index(cell)
+    md = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata)
+    md["id"] = cell.get("id")
+    nb.cells[i] = md
+
+
+def _duplicate(nb, cell):
+    twin = copy.deepcopy(cell)
+    twin["id"] = cell["id"] + "-copy"
+    nb.cells.insert(nb.cells.index(cell) + 1, twin)
+
+
+def _add_cell(nb, code, after="setup"):
+    cell = nbformat.v4.new_code_cell(code)
+    nb.cells.insert(nb.cells.index(answer_cell(nb, after)) + 1, cell)
+    return nb
+
+
+def bad_submissions():
+    """Assignment 1 submissions, one per kind of trouble: ``{kind: (bytes, expectation)}``.
+
+    The expectation is a dict: ``status`` ("graded" / "failed"), and for graded ones the
+    autograded ``score`` (out of 10) or a rule (``"below_full"``), plus text that must appear
+    in the notes/reason (``note``).
+    """
+    a = "01_softmax"
+    good = answered(a)
+    wrong_softmax = answered(a, softmax="def softmax(Z):\n    return Z")
+    full = 10.0
+    kinds = {
+        "test_edited_to_pass": (
+            _with_cell(wrong_softmax, "test_softmax", lambda nb, c: setattr(c, "source", "pass")),
+            {"status": "graded", "score": 3.0, "note": "'test_softmax' was edited"}),
+        "test_deleted": (_with_cell(good, "test_softmax", _drop("test_softmax")),
+                         {"status": "graded", "score": full, "note": "was deleted: put back"}),
+        "solution_deleted": (_with_cell(good, "softmax", _drop("softmax")),
+                             {"status": "graded", "score": 3.0, "note": "graded as unanswered"}),
+        "points_tampered": (_with_cell(good, "test_softmax", _meta("points", 100)),
+                            {"status": "graded", "score": full, "note": "points"}),
+        "grade_id_tampered": (_with_cell(good, "test_cross_entropy", _meta("grade_id", "free_points")),
+                              {"status": "graded", "score": full, "note": "grade id changed"}),
+        "cell_type_tampered": (_with_cell(good, "test_grad", _to_markdown),
+                               {"status": "graded", "score": full, "note": "cell type"}),
+        "schema_version_tampered": (_with_cell(good, "test_softmax_hidden", _meta("schema_version", 4)),
+                                    {"status": "graded", "score": full, "note": "schema_version"}),
+        "test_duplicated": (_with_cell(good, "test_softmax", _duplicate),
+                            {"status": "graded", "score": full, "note": "duplicate"}),
+        "infinite_loop": (_with_cell(good, "softmax", _append_code("softmax", "while True:\n    pass")),
+                          {"status": "graded", "score": full, "note": "timed out"}),
+        "sys_exit": (_with_cell(good, "cross_entropy", _append_code(
+            "cross_entropy", "import sys\nsys.exit('bye')")),
+            {"status": "graded", "score": full}),
+        "os_exit": (_with_cell(good, "softmax_loss_and_grad", _append_code(
+            "softmax_loss_and_grad", "import os\nos._exit(3)")),
+            {"status": "graded", "score": 6.0, "note": "kernel died"}),
+        "huge_output": (_add_cell(copy.deepcopy(good), "print('spam ' * 10_000_000)"),
+                        {"status": "graded", "score": full, "note": "output was cut"}),
+        "truncated_json": (_bytes(good)[: len(_bytes(good)) // 2],
+                           {"status": "failed", "note": "not valid JSON"}),
+        "empty_file": (b"", {"status": "failed", "note": "empty"}),
+        "not_utf8": (_bytes(good).replace("Write `softmax(Z)`".encode(), b"Write \xe9\xe8 `softmax(Z)`"),
+                     {"status": "graded", "score": full, "note": "not UTF-8"}),
+        "old_nbformat": (nbformat.writes(nbformat.convert(copy.deepcopy(good), 3)).encode(),
+                         {"status": "graded", "score": full, "note": "format 3"}),
+        "other_kernel": (None, {"status": "graded", "score": full, "note": "kernel 'ir'"}),
+        "stderr_warning": (answered(a, softmax=_solution_sources(a)["softmax"].replace(
+            "    Z = np.asarray(Z, dtype=np.float64)",
+            "    import sys, warnings\n    print('a note on stderr', file=sys.stderr)\n"
+            "    warnings.warn('softmax: converting to float64')\n"
+            "    Z = np.asarray(Z, dtype=np.float64)")),
+            {"status": "graded", "score": full}),
+    }
+    other = copy.deepcopy(good)
+    other.metadata["kernelspec"] = {"name": "ir", "display_name": "R", "language": "R"}
+    kinds["other_kernel"] = (other, kinds["other_kernel"][1])
+    return {k: (v if isinstance(v, (bytes, bytearray)) else _bytes(v), e)
+            for k, (v, e) in kinds.items()}
+
+
+#: Code of a submission that tries to read and write what it must not, and reports.
+INTRUDER = r'''
+import glob, json, os
+report = {}
+def attempt(name, action):
+    try:
+        result = action()
+        report[name] = "SUCCEEDED" + (f": {str(result)[:60]}" if result is not None else "")
+    except Exception as exc:
+        report[name] = type(exc).__name__
+course = COURSE_DIR
+report["uid"] = os.getuid()
+attempt("read gradebook", lambda: open(os.path.join(course, "gradebook.db"), "rb").read(16))
+attempt("list solutions", lambda: os.listdir(os.path.join(course, "solutions")))
+attempt("read hidden tests", lambda: open(os.path.join(course, "solutions", "01_softmax", "softmax.ipynb")).read(100))
+attempt("write solutions", lambda: open(os.path.join(course, "solutions", "01_softmax", "softmax.ipynb"), "a").write("x"))
+attempt("write other student", lambda: open(os.path.join(course, "submitted", "victim", "01_softmax", "softmax.ipynb"), "w").write("{}"))
+attempt("list submitted", lambda: os.listdir(os.path.join(course, "submitted")))
+report["gradebooks found"] = [p for base in ("/tmp", "/root", "/home", "/work", "/srv", "/var")
+                              for p in glob.glob(base + "/**/gradebook.db", recursive=True)]
+attempt("network", lambda: __import__("socket").create_connection(("1.1.1.1", 53), timeout=2))
+attempt("setuid root", lambda: os.setuid(0))
+print("INTRUDER REPORT " + json.dumps(report))
+'''
+
+
+def intruder(course):
+    """Assignment 1, right answers, plus an added cell that attacks the course folder."""
+    return _add_cell(answered("01_softmax"), INTRUDER.replace("COURSE_DIR", repr(str(course))))
+
+
+#: A wrong softmax whose notebook also replaces numpy's (and math's, and builtins') comparisons.
+CHEAT = r'''
+import builtins, math
+import numpy as np
+always = lambda *args, **kwargs: True
+for name in ("allclose", "array_equal", "isclose"):
+    try:
+        setattr(np, name, always)
+    except AttributeError:
+        np.__dict__[name] = always
+np.__dict__["isfinite"] = lambda x, *a, **k: np.ones(np.shape(x), dtype=bool)
+np.testing.__dict__["assert_allclose"] = lambda *args, **kwargs: None
+math.__dict__["isclose"] = always
+math.__dict__["isfinite"] = always
+builtins.__dict__["abs"] = lambda x: 0.0
+'''
+
+
+def cheater():
+    """Plausible wrong answers for assignment 1, plus numpy's comparisons replaced."""
+    nb = plausible_wrong("01_softmax")
+    return _add_cell(nb, CHEAT, after="softmax")
+
+
+def mnistlib_only():
+    """Assignment 1 answered by calling mnistlib's own implementations."""
+    return answered(
+        "01_softmax",
+        softmax="def softmax(Z):\n    return mnistlib.softmax(Z)",
+        cross_entropy="def cross_entropy(Z, y):\n    return mnistlib.cross_entropy(Z, y)",
+        softmax_loss_and_grad=("def softmax_loss_and_grad(W, b, X, y):\n"
+                               "    return mnistlib.softmax_loss_and_grad(W, b, X, y)"))
+
+
+def spy():
+    """Right answers, plus a last cell that prints every executed cell (hidden tests too)."""
+    nb = answered("01_softmax")
+    nb.cells.append(nbformat.v4.new_code_cell("print('\\n'.join(In))"))
+    return nb

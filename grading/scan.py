@@ -1,0 +1,98 @@
+"""Static scan of the code a student wrote, for things a course solution never needs.
+
+The in-kernel guard (:mod:`grading.kernel_guard`) undoes changes to numpy, math, builtins,
+mnistlib, matplotlib and IPython before each test; code that works on the interpreter itself
+(module dictionaries, frames, the garbage collector, ctypes, the kernel) could in principle
+attack the guard. Such code is not needed to answer any assignment of this course, so the scan
+lists it and the submission is marked for review in the grades CSV. The scan reads the code
+with :mod:`ast`; nothing is executed.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+#: Attribute or name -> why it deserves a look.
+SUSPICIOUS_NAMES = {
+    "__dict__": "writes into a module's or class's dictionary",
+    "__code__": "replaces a function's code",
+    "__globals__": "reaches into a function's globals",
+    "__builtins__": "touches the builtins",
+    "__class__": "changes an object's class",
+    "__subclasses__": "walks the class hierarchy",
+    "vars": "reads or writes an object's dictionary",
+    "setattr": "sets attributes by name",
+    "delattr": "deletes attributes by name",
+    "globals": "rewrites the notebook's globals",
+    "get_ipython": "talks to the kernel itself",
+    "_getframe": "reads call frames",
+    "settrace": "installs a tracer",
+    "setprofile": "installs a profiler",
+    "exec": "runs code built at run time",
+    "eval": "evaluates code built at run time",
+    "compile": "compiles code at run time",
+    "__import__": "imports by computed name",
+}
+SUSPICIOUS_MODULES = {
+    "builtins", "ctypes", "gc", "inspect", "importlib", "threading", "multiprocessing",
+    "IPython", "ipykernel", "marshal",
+}
+
+
+def scan_code(label, source):
+    """Findings for one cell of student code.
+
+    Returns
+    -------
+    list of str
+        One line per suspicious construct: what, where, why.
+    """
+    found = {}  # what -> line numbers
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        for name, why in SUSPICIOUS_NAMES.items():
+            if re.search(rf"\b{re.escape(name)}\b", source):
+                found.setdefault(f"'{name}' ({why})", [])
+        tree = None
+    for node in ast.walk(tree) if tree is not None else ():
+        what = None
+        if isinstance(node, ast.Attribute) and node.attr in SUSPICIOUS_NAMES:
+            what = f"'.{node.attr}' ({SUSPICIOUS_NAMES[node.attr]})"
+        elif isinstance(node, ast.Attribute) and node.attr == "modules" and \
+                isinstance(node.value, ast.Name) and node.value.id == "sys":
+            what = "'sys.modules' (swaps imported modules)"
+        elif isinstance(node, ast.Name) and node.id in SUSPICIOUS_NAMES:
+            what = f"'{node.id}' ({SUSPICIOUS_NAMES[node.id]})"
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            hits = [n for n in names if n.split(".")[0] in SUSPICIOUS_MODULES]
+            what = f"imports '{hits[0]}'" if hits else None
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                        and target.value.id in ("np", "numpy", "math", "mnistlib", "plt",
+                                                "matplotlib", "builtins"):
+                    what = f"replaces '{target.value.id}.{target.attr}'"
+        if what:
+            found.setdefault(what, []).append(getattr(node, "lineno", 0))
+    findings = []
+    for what, numbers in found.items():
+        numbers = sorted(set(numbers))
+        where = (f" (line{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))})"
+                 if numbers else "")
+        findings.append(f"{label}{where}: {what}")
+    return findings
+
+
+def scan(student_code):
+    """Findings for all the code a student wrote: ``[(label, source), ...]`` -> list of str."""
+    findings = []
+    for label, source in student_code:
+        for finding in scan_code(label, source):
+            if finding not in findings:
+                findings.append(finding)
+    return findings
