@@ -1,0 +1,67 @@
+"""Section 6: the course's own costs, book build time and autograde time per submission.
+
+These are measured by the book build and by the grading pipeline, which write their figures
+to ``benchmarks/results/book_build.json`` and ``benchmarks/results/autograde.json``; this
+section reads them (it does not rebuild the book or regrade). The expected keys are::
+
+    book_build.json:  {"clean_s": 95.0, "cached_s": 12.0, "date": "...", "command": "...",
+                       "notes": "..."}
+    autograde.json:   {"seconds_per_submission": 2.1, "n_submissions": 10, "total_s": 21.0,
+                       "date": "...", "command": "...", "notes": "..."}
+
+Missing files or keys are reported as "not measured" with the file to write.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+TITLE = "6. The course's own costs"
+COLUMNS = [("what", "what", "{}"), ("time_s", "time [s]", "{:.1f}"), ("measured", "measured", "{}"),
+           ("how", "how", "{}")]
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+ITEMS = [
+    ("book_build.json", "clean_s", "book build, clean (no execution cache)"),
+    ("book_build.json", "cached_s", "book build, cached (nothing changed)"),
+    ("autograde.json", "seconds_per_submission", "autograde, per submission"),
+]
+
+
+def _read(path):
+    """The JSON object in ``path``, or (None, why not)."""
+    if not path.is_file():
+        return None, f"not measured: {path.name} not found"
+    try:
+        with open(path, encoding="utf-8") as f:
+            content = json.load(f)
+    except (OSError, ValueError) as exc:
+        return None, f"not measured: {path.name} is not readable JSON ({exc})"
+    if not isinstance(content, dict):
+        return None, f"not measured: {path.name} must hold a JSON object"
+    return content, None
+
+
+def run(data=None, settings=None, results_dir=None):
+    """Read the figures measured elsewhere; ``results_dir`` defaults to ``benchmarks/results``."""
+    folder = Path(results_dir) if results_dir is not None else RESULTS
+    rows, sources = [], {}
+    for filename, key, what in ITEMS:
+        if filename not in sources:
+            sources[filename] = _read(folder / filename)
+        content, why_not = sources[filename]
+        value = content.get(key) if content is not None else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            row = {"what": what, "time_s": float(value), "measured": content.get("date", "?"),
+                   "how": content.get("command", "")}
+            extra = {k: v for k, v in content.items() if k not in (key, "date", "command")}
+            if extra:
+                row["details"] = extra
+        else:
+            reason = why_not or f"not measured: {filename} has no number under {key!r}"
+            row = {"what": what, "skipped": reason + f" (written by the build / grading "
+                                                      f"benchmarks into benchmarks/results/)"}
+        rows.append(row)
+    return {"title": TITLE, "columns": COLUMNS, "rows": rows, "targets": [], "notes": []}

@@ -1,0 +1,137 @@
+"""Section 1: softmax regression, time to accuracy, against scikit-learn and PyTorch CPU."""
+
+from __future__ import annotations
+
+import mnistlib
+
+from ._common import epochs, repeat, target, torch_or_reason
+from .baselines import sklearn_logistic, torch_accuracy, torch_softmax_sgd
+
+TITLE = "1. Softmax regression: time to accuracy (train {n_train:,}, test {n_test:,})"
+COLUMNS = [("system", "system", "{}"), ("recipe", "recipe", "{}"),
+           ("time_s", "wall time [s]", "{:.3f}"), ("test_accuracy", "test acc.", "{:.2%}"),
+           ("ratio", "time / mnistlib", "{:.1f}x")]
+EPOCH_COLUMNS = [("batch_size", "batch", "{}"), ("system", "system", "{}"),
+                 ("epoch_s", "s / epoch", "{:.3f}"), ("ratio", "time / mnistlib", "{:.1f}x")]
+
+# (loader, threads, row name): the idiomatic DataLoader loop and a leaner loop indexing the
+# tensors directly, each with PyTorch's default thread count and with one thread (mnistlib's
+# train_sgd runs its BLAS on one thread).
+TORCH_VARIANTS = [
+    ("dataloader", None, "PyTorch CPU, DataLoader"),
+    ("slicing", None, "PyTorch CPU, tensor slicing"),
+    ("dataloader", 1, "PyTorch CPU, DataLoader, 1 thread"),
+    ("slicing", 1, "PyTorch CPU, tensor slicing, 1 thread"),
+]
+
+
+def mnistlib_sgd(X, y, *, lr, batch_size, n_epochs, seed=0):
+    """mnistlib's recipe: zero-initialised SoftmaxRegression, shuffled minibatch SGD."""
+    model = mnistlib.SoftmaxRegression()
+    mnistlib.train_sgd(model, X, y, lr=lr, batch_size=batch_size, n_epochs=n_epochs,
+                       shuffle=True, seed=seed)
+    return model
+
+
+def run(data, settings, best=None):
+    """Measure section 1.
+
+    Parameters
+    ----------
+    data : benchmarks._common.Data
+    settings : benchmarks._common.Settings
+    best : dict, optional
+        Section 2's result: its final fit is mnistlib's row "to a comparable accuracy".
+
+    Returns
+    -------
+    dict
+        ``rows`` (time to accuracy), ``epoch_rows`` (time per epoch at equal batch sizes),
+        ``targets``, ``notes``.
+    """
+    s = settings
+    d = data.standard
+    X, y, Xt, yt = d.X_train, d.y_train, d.X_test, d.y_test
+    full = data.subset == "full"
+    recipe = f"SGD lr {s.s1_lr}, batch {s.s1_batch_size}, shuffled, {epochs(s.s1_epochs)}"
+    rows, epoch_rows, notes = [], [], []
+
+    timing, model = repeat(lambda: mnistlib_sgd(X, y, lr=s.s1_lr, batch_size=s.s1_batch_size,
+                                                n_epochs=s.s1_epochs), s.repeats)
+    base = {"system": "mnistlib", "recipe": recipe, "time_s": timing["median_s"],
+            "timing": timing, "test_accuracy": model.score(Xt, yt), "ratio": 1.0}
+    rows.append(base)
+
+    torch, why_not = torch_or_reason()
+    for loader, threads, name in TORCH_VARIANTS:
+        if torch is None:
+            rows.append({"system": name, "recipe": recipe, "skipped": why_not})
+            continue
+        timing, tmodel = repeat(lambda: torch_softmax_sgd(
+            torch, X, y, lr=s.s1_lr, batch_size=s.s1_batch_size, n_epochs=s.s1_epochs,
+            loader=loader, threads=threads), s.torch_repeats)
+        rows.append({"system": name, "recipe": recipe, "time_s": timing["median_s"],
+                     "timing": timing, "test_accuracy": torch_accuracy(torch, tmodel, Xt, yt),
+                     "ratio": timing["median_s"] / base["time_s"]})
+
+    timing, (skl, converged) = repeat(lambda: sklearn_logistic(X, y, max_iter=s.sklearn_max_iter),
+                                      s.slow_repeats)
+    sk = {"system": "scikit-learn", "recipe": f"LogisticRegression() lbfgs, C=1, max_iter "
+          f"{s.sklearn_max_iter}" + ("" if converged else " (not converged)"),
+          "time_s": timing["median_s"], "timing": timing,
+          "test_accuracy": float(skl.score(Xt, yt)), "converged": converged}
+    if best is not None and "final" in best:
+        fin = best["final"]
+        comparable = {"system": "mnistlib", "recipe": "best recipe of section 2: " + fin["recipe"],
+                      "time_s": fin["time_s"], "timing": fin["timing"],
+                      "test_accuracy": fin["test_accuracy"], "ratio": 1.0,
+                      "comparable_to": "scikit-learn"}
+        sk["ratio"] = sk["time_s"] / comparable["time_s"]
+        sk["ratio_to"] = "mnistlib best recipe (section 2)"
+        rows += [comparable, sk]
+    else:
+        sk["ratio"] = sk["time_s"] / base["time_s"]
+        rows.append(sk)
+        notes.append("scikit-learn's ratio is to the mnistlib row above (section 2 did not run)")
+
+    for bs in s.epoch_batch_sizes:
+        timing, _ = repeat(lambda: mnistlib_sgd(X, y, lr=s.s1_lr, batch_size=bs, n_epochs=1),
+                           s.repeats)
+        mine = timing["median_s"]
+        epoch_rows.append({"batch_size": bs, "system": "mnistlib", "epoch_s": mine,
+                           "timing": timing, "ratio": 1.0})
+        for loader, threads, name in TORCH_VARIANTS:
+            if torch is None:
+                epoch_rows.append({"batch_size": bs, "system": name, "skipped": why_not})
+                continue
+            timing, _ = repeat(lambda: torch_softmax_sgd(torch, X, y, lr=s.s1_lr, batch_size=bs,
+                                                         n_epochs=1, loader=loader,
+                                                         threads=threads),
+                               s.torch_repeats)
+            epoch_rows.append({"batch_size": bs, "system": name, "epoch_s": timing["median_s"],
+                               "timing": timing, "ratio": timing["median_s"] / mine})
+
+    targets = [target("mnistlib passes 92.0 % test accuracy within 2 s", ">= 92.0 % in <= 2 s",
+                      f"{base['test_accuracy']:.2%} in {base['time_s']:.2f} s",
+                      base["test_accuracy"] >= 0.92 and base["time_s"] <= 2.0, applies=full)]
+    if "ratio_to" in sk:
+        targets.append(target("at least 20x faster than scikit-learn to a comparable accuracy",
+                              ">= 20x", f"{sk['ratio']:.0f}x ({comparable['test_accuracy']:.2%} "
+                              f"vs {sk['test_accuracy']:.2%})",
+                              sk["ratio"] >= 20 and comparable["test_accuracy"]
+                              >= sk["test_accuracy"] - 0.001, applies=full))
+    for bs in s.epoch_batch_sizes:
+        ratios = {r["system"]: r["ratio"] for r in epoch_rows
+                  if r["batch_size"] == bs and r["system"] != "mnistlib" and "ratio" in r}
+        if ratios:
+            # Met only against every PyTorch variant, its fastest one included.
+            fastest = min(ratios, key=ratios.get)
+            targets.append(target(f"at least 5x faster per epoch than PyTorch CPU at batch {bs}",
+                                  ">= 5x", f"{min(ratios.values()):.1f}x against the fastest "
+                                  f"variant ({fastest}), up to {max(ratios.values()):.1f}x",
+                                  min(ratios.values()) >= 5, applies=full))
+        else:
+            targets.append({"name": f"at least 5x faster per epoch than PyTorch CPU at batch {bs}",
+                            "goal": ">= 5x", "value": why_not, "met": None})
+    return {"title": TITLE.format(n_train=X.shape[0], n_test=Xt.shape[0]), "columns": COLUMNS, "rows": rows, "epoch_columns": EPOCH_COLUMNS,
+            "epoch_rows": epoch_rows, "targets": targets, "notes": notes}
