@@ -138,6 +138,7 @@ def test_page_in_browser(site, browser, page):
         assert n_math > 0, f"{page}: no rendered math (mjx-container)"
     for raw in ("\\(", "\\[", "$$"):
         assert raw not in text, f"{page}: raw TeX {raw!r} left in the text"
+    assert "| ---" not in text, f"{page}: a markdown table was left as text"
 
     errors = [
         entry["message"] for entry in browser.get_log("browser")
