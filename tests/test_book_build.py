@@ -1,5 +1,6 @@
 """The strict book build: README's command builds every page without a warning."""
 
+import os
 import re
 
 import pytest
@@ -55,6 +56,9 @@ def test_no_local_paths_in_pages(build, page):
     text = re.sub(r"<[^>]+>", " ", html)
     assert str(ROOT) not in text
     assert str(ROOT.parent) + "/" not in text
+    data_dir = os.environ.get("MNISTLIB_DATA", "").strip()
+    if data_dir:
+        assert data_dir.rstrip("/") not in text
 
 
 @pytest.mark.parametrize("page", chapter_pages())
