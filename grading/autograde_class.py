@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -140,7 +141,10 @@ def _run(converter_class, cfg, course, force=True):
     coursedir = CourseDirectory(config=cfg)
     app = converter_class(coursedir=coursedir, config=cfg)
     app.force = force
-    result = capture_log(app)
+    with warnings.catch_warnings():
+        # nbgrader's own session handling warns on every new submission; nothing to act on.
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        result = capture_log(app)
     return result["success"], (result.get("log", "") + result.get("error", ""))
 
 

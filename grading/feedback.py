@@ -37,11 +37,13 @@ def hidden_lines(source, visible_sources=(), min_length=12):
     source : str
         Cell source (instructor version) with hidden blocks.
     visible_sources : iterable of str
-        Everything the students can see (the released notebook's cells).
+        Everything the students can see (the released notebook's cells): a hidden line that
+        is part of a visible line is not secret.
     min_length : int
         Shorter lines (``pass``, ``)``, ...) are too common to identify hidden code.
     """
     visible = {line.strip() for text in visible_sources for line in text.splitlines()}
+    visible_text = "\n".join(sorted(visible))
     lines, inside = [], False
     for line in source.splitlines():
         if BEGIN in line:
@@ -51,7 +53,8 @@ def hidden_lines(source, visible_sources=(), min_length=12):
             inside = False
             continue
         stripped = line.strip()
-        if inside and len(stripped) >= min_length and stripped not in visible:
+        # A line that is part of a visible line (the same call, say) reveals nothing.
+        if inside and len(stripped) >= min_length and stripped not in visible_text:
             lines.append(stripped)
     return lines
 

@@ -84,6 +84,11 @@ def __grader_define__(protected, read_only):
                 _importlib.import_module(name)
             except ImportError:
                 pass
+        if "matplotlib.pyplot" in _sys.modules:
+            try:  # pyplot picks its backend (and hooks into IPython) on first use: do it now
+                _sys.modules["matplotlib.pyplot"]._get_backend_mod()
+            except Exception:  # noqa: BLE001 - only a head start, never required
+                pass
         modules = {n: m for n, m in list(_sys.modules.items())
                    if m is not None and _is_protected(n)}
         module_attrs, classes = {}, {}
