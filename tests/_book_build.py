@@ -19,6 +19,22 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Log lines that say WARNING but are not about the book: ipykernel 7 announces on every kernel
 # start that it talks to the (local) executor over TCP.
 BENIGN_LOG = [re.compile(r"\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption")]
+# A known ipykernel 7 race when a kernel shuts down after its notebook ran (fixed upstream in
+# ipykernel PR 1518): tornado logs "Uncaught exception in ZMQStream callback" with a traceback
+# ending in "ZMQError: Socket operation on non-socket". Only that exact pair is tolerated.
+ZMQ_SHUTDOWN_ERROR = "ERROR:tornado.general:Uncaught exception in ZMQStream callback"
+ZMQ_SHUTDOWN_CAUSE = "zmq.error.ZMQError: Socket operation on non-socket"
+
+
+def _is_kernel_shutdown_race(lines, i):
+    """Is line i the tornado error whose traceback ends in the ENOTSOCK shutdown race?"""
+    if lines[i].strip() != ZMQ_SHUTDOWN_ERROR:
+        return False
+    for line in lines[i + 1:i + 60]:
+        if line.startswith(("Traceback", "  ")):
+            continue
+        return line.strip() == ZMQ_SHUTDOWN_CAUSE
+    return False
 
 
 @dataclass
@@ -39,9 +55,12 @@ class BookBuild:
         """
         start = self.log.find("Running Jupyter-Book")
         book_log = self.log[start:] if start >= 0 else self.log
+        lines = book_log.splitlines()
         return [
-            line for line in book_log.splitlines()
-            if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", line) and not any(p.search(line) for p in BENIGN_LOG)
+            line for i, line in enumerate(lines)
+            if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", line)
+            and not any(p.search(line) for p in BENIGN_LOG)
+            and not _is_kernel_shutdown_race(lines, i)
         ]
 
     def executed(self):
