@@ -78,18 +78,23 @@ def html_dir():
     return ROOT / ("_build/mini/_build/html" if subset() == "mini" else "_build/html")
 
 
-def run_build(log_name, *args):
-    """Run README's build command (extra ``args`` go to jupyter-book); keep its log in ``_build/<log_name>``."""
+def run_build(log_name, *args, env=None):
+    """Run README's build command (extra ``args`` go to jupyter-book); keep its log in ``_build/<log_name>``.
+
+    ``env`` replaces the environment of the build (default: the caller's).
+    """
     start = time.perf_counter()
     proc = subprocess.run(
         ["bash", str(ROOT / "scripts" / "build_book.sh"), *args],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     seconds = time.perf_counter() - start
     log = ANSI.sub("", proc.stdout)
     (ROOT / "_build").mkdir(exist_ok=True)
     (ROOT / "_build" / log_name).write_text(log + f"\n[build took {seconds:.1f} s]\n")
-    return BookBuild(proc.returncode, log, html_dir(), seconds, subset())
+    chosen = (env or os.environ).get("MNISTLIB_BOOK_SUBSET", "full").strip() or "full"
+    out = ROOT / ("_build/mini/_build/html" if chosen == "mini" else "_build/html")
+    return BookBuild(proc.returncode, log, out, seconds, chosen)
 
 
 @functools.cache

@@ -113,3 +113,25 @@ def test_rebuild_takes_outputs_from_execution_cache(build):
     assert again.returncode == 0, "\n".join(again.warnings()[:30])
     assert again.executed() == []
     assert len(re.findall(r"Using cached notebook|Cached executed notebook|from cache", again.log)) >= len(chapter_pages())
+
+
+def test_mini_subset_build_needs_no_data(tmp_path):
+    """With MNISTLIB_BOOK_SUBSET=mini and no MNIST files, cache or network, does the strict build pass on the embedded subset?"""
+    env = {k: v for k, v in os.environ.items() if k != "MNISTLIB_DATA"}
+    env.update(MNISTLIB_BOOK_SUBSET="mini", MNISTLIB_CACHE=str(tmp_path / "empty-cache"),
+               MNISTLIB_MIRRORS="http://127.0.0.1:9/")  # port 9: nothing listens, no download
+    mini = run_build("book_build_mini.log", env=env)
+    assert mini.returncode == 0, "mini build failed; see _build/book_build_mini.log:\n" + "\n".join(mini.warnings()[:30])
+    assert mini.warnings() == []
+    for page in chapter_pages():
+        html = (mini.html_dir / f"{page}.html").read_text(encoding="utf-8")
+        assert "embedded mini subset" in html, page
+        assert "full MNIST (the four original files" not in html, page
+
+
+def test_unknown_subset_is_refused():
+    """Does the build script refuse a misspelt MNISTLIB_BOOK_SUBSET, naming the allowed values?"""
+    env = dict(os.environ, MNISTLIB_BOOK_SUBSET="small")
+    bad = run_build("book_build_bad_subset.log", env=env)
+    assert bad.returncode == 2
+    assert "MNISTLIB_BOOK_SUBSET must be 'full' or 'mini'" in bad.log
