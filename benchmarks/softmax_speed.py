@@ -5,6 +5,7 @@ from __future__ import annotations
 import mnistlib
 
 from ._common import epochs, repeat, target, torch_or_reason
+from . import best_linear
 from .baselines import sklearn_logistic, torch_accuracy, torch_softmax_sgd
 
 TITLE = "1. Softmax regression: time to accuracy (train {n_train:,}, test {n_test:,})"
@@ -41,7 +42,9 @@ def run(data, settings, best=None):
     data : benchmarks._common.Data
     settings : benchmarks._common.Settings
     best : dict, optional
-        Section 2's result: its final fit is mnistlib's row "to a comparable accuracy".
+        Section 2's result: its chosen recipe, with the fewest epochs (of
+        ``settings.comparable_epochs``) that come within ``settings.comparable_tolerance``
+        of scikit-learn's test accuracy, is mnistlib's row "to a comparable accuracy".
 
     Returns
     -------
@@ -80,19 +83,30 @@ def run(data, settings, best=None):
           f"{s.sklearn_max_iter}" + ("" if converged else " (not converged)"),
           "time_s": timing["median_s"], "timing": timing,
           "test_accuracy": float(skl.score(Xt, yt)), "converged": converged}
-    if best is not None and "final" in best:
-        fin = best["final"]
-        comparable = {"system": "mnistlib", "recipe": "best recipe of section 2: " + fin["recipe"],
-                      "time_s": fin["time_s"], "timing": fin["timing"],
-                      "test_accuracy": fin["test_accuracy"], "ratio": 1.0,
-                      "comparable_to": "scikit-learn"}
+    comparable = None
+    if best is not None and "chosen" in best:
+        # Time to scikit-learn's accuracy: section 2's recipe (chosen on the validation set)
+        # with the fewest epochs of the ladder whose test accuracy comes within the tolerance.
+        threshold = sk["test_accuracy"] - s.comparable_tolerance
+        for n_epochs in s.comparable_epochs:
+            config = dict(best["chosen"], epochs=n_epochs)
+            if best_linear.fit(X, y, config).score(Xt, yt) >= threshold:
+                break
+        timing, model = repeat(lambda: best_linear.fit(X, y, config), s.repeats)
+        acc = model.score(Xt, yt)
+        ladder = "/".join(str(e) for e in s.comparable_epochs)
+        comparable = {"system": "mnistlib", "recipe": f"section 2's recipe, {epochs(n_epochs)} "
+                      f"(the first of {ladder} within {s.comparable_tolerance * 100:g} "
+                      f"percentage point of scikit-learn)", "time_s": timing["median_s"], "timing": timing,
+                      "test_accuracy": acc, "ratio": 1.0, "config": config,
+                      "threshold": threshold, "reached": acc >= threshold}
         sk["ratio"] = sk["time_s"] / comparable["time_s"]
-        sk["ratio_to"] = "mnistlib best recipe (section 2)"
+        sk["ratio_to"] = "mnistlib to scikit-learn's accuracy"
         rows += [comparable, sk]
     else:
         sk["ratio"] = sk["time_s"] / base["time_s"]
         rows.append(sk)
-        notes.append("scikit-learn's ratio is to the mnistlib row above (section 2 did not run)")
+        notes.append("scikit-learn's ratio is to the first mnistlib row (section 2 did not run)")
 
     for bs in s.epoch_batch_sizes:
         timing, _ = repeat(lambda: mnistlib_sgd(X, y, lr=s.s1_lr, batch_size=bs, n_epochs=1),
@@ -114,24 +128,27 @@ def run(data, settings, best=None):
     targets = [target("mnistlib passes 92.0 % test accuracy within 2 s", ">= 92.0 % in <= 2 s",
                       f"{base['test_accuracy']:.2%} in {base['time_s']:.2f} s",
                       base["test_accuracy"] >= 0.92 and base["time_s"] <= 2.0, applies=full)]
-    if "ratio_to" in sk:
-        targets.append(target("at least 20x faster than scikit-learn to a comparable accuracy",
-                              ">= 20x", f"{sk['ratio']:.0f}x ({comparable['test_accuracy']:.2%} "
-                              f"vs {sk['test_accuracy']:.2%})",
-                              sk["ratio"] >= 20 and comparable["test_accuracy"]
-                              >= sk["test_accuracy"] - 0.001, applies=full))
+    if comparable is not None:
+        targets.append(target(
+            "at least 20x faster than scikit-learn to a comparable accuracy", ">= 20x",
+            f"{sk['ratio']:.0f}x ({comparable['test_accuracy']:.2%} in {comparable['time_s']:.2f} s "
+            f"vs {sk['test_accuracy']:.2%} in {sk['time_s']:.1f} s)",
+            sk["ratio"] >= 20 and comparable["reached"], applies=full))
     for bs in s.epoch_batch_sizes:
+        name = f"at least 5x faster per epoch than PyTorch CPU at batch {bs}"
         ratios = {r["system"]: r["ratio"] for r in epoch_rows
                   if r["batch_size"] == bs and r["system"] != "mnistlib" and "ratio" in r}
-        if ratios:
-            # Met only against every PyTorch variant, its fastest one included.
-            fastest = min(ratios, key=ratios.get)
-            targets.append(target(f"at least 5x faster per epoch than PyTorch CPU at batch {bs}",
-                                  ">= 5x", f"{min(ratios.values()):.1f}x against the fastest "
-                                  f"variant ({fastest}), up to {max(ratios.values()):.1f}x",
-                                  min(ratios.values()) >= 5, applies=full))
-        else:
-            targets.append({"name": f"at least 5x faster per epoch than PyTorch CPU at batch {bs}",
-                            "goal": ">= 5x", "value": why_not, "met": None})
+        if not ratios:
+            targets.append({"name": name, "goal": ">= 5x", "value": why_not, "met": None})
+            continue
+        # Judged twice: against PyTorch as installed (default threads) and against its fastest
+        # variant here (one thread), so that no flattering setting hides a slow one.
+        for label, pick in (("PyTorch's default threads", lambda k: "1 thread" not in k),
+                            ("any PyTorch variant, the fastest included", lambda k: True)):
+            chosen = {k: v for k, v in ratios.items() if pick(k)}
+            slowest_gap = min(chosen, key=chosen.get)
+            targets.append(target(f"{name}, {label}", ">= 5x",
+                                  f"{chosen[slowest_gap]:.1f}x against {slowest_gap}",
+                                  chosen[slowest_gap] >= 5, applies=full))
     return {"title": TITLE.format(n_train=X.shape[0], n_test=Xt.shape[0]), "columns": COLUMNS, "rows": rows, "epoch_columns": EPOCH_COLUMNS,
             "epoch_rows": epoch_rows, "targets": targets, "notes": notes}
