@@ -1,8 +1,8 @@
 """Figures for the course: weight templates, digit grids, learning curves, influence maps.
 
 Every function returns a matplotlib Figure and never calls ``plt.show()``; the caller saves
-or displays it. Defined in the book chapters "What the weights look like"
-(``book/05_weights``), "Gradient descent and minibatch SGD" (``book/03_sgd``) and "Beyond
+or displays it. Defined in the book chapters "MNIST" (``book/01_mnist``), "What the weights
+look like" (``book/05_weights``), "Gradient descent and minibatch SGD" (``book/03_sgd``) and "Beyond
 linear" (``book/07_beyond_linear``).
 """
 

@@ -4,6 +4,8 @@ An IDX file is a 4-byte magic number ``00 00 TT DD`` (``TT`` the element type co
 ``DD`` the number of dimensions), then ``DD`` big-endian 32-bit sizes, then the elements.
 MNIST uses type code ``0x08`` (unsigned byte): images have 3 dimensions (N, 28, 28),
 labels have 1 (N,).
+
+Defined in the book chapter "MNIST" (``book/01_mnist``).
 """
 
 from __future__ import annotations

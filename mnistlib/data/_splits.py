@@ -1,4 +1,7 @@
-"""The train / validation / test splits of MNIST, as float arrays in [0, 1]."""
+"""The train / validation / test splits of MNIST, as float arrays in [0, 1].
+
+Defined in the book chapter "MNIST" (``book/01_mnist``).
+"""
 
 from __future__ import annotations
 

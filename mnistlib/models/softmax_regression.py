@@ -1,7 +1,7 @@
 """Multinomial logistic (softmax) regression trained by minibatch SGD.
 
-Defined in the book chapters "Softmax regression and its likelihood" (``book/02_softmax``)
-and "Sparsity with L1" (``book/06_sparsity``).
+Defined in the book chapters "Softmax regression and its likelihood" (``book/02_softmax``),
+"What the weights look like" (``book/05_weights``, L2) and "Sparsity with L1" (``book/06_sparsity``).
 """
 
 import numpy as np
