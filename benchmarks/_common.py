@@ -174,5 +174,14 @@ def machine():
         "scikit_learn": sklearn.__version__,
         "torch": getattr(torch, "__version__", None),
         "torch_threads": torch.get_num_threads() if torch is not None else None,
+        "load_average_at_start": _load_average(),
         "date": datetime.date.today().isoformat(),
     }
+
+
+def _load_average():
+    """1-minute load average (runnable processes), or None where the OS has none."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None

@@ -25,9 +25,14 @@ def _cell(row, key, fmt):
         return str(value)
 
 
-def _tables(section):
-    """(headers, list of cell lists) for every table of a section."""
+def _tables(section, readme=False):
+    """(headers, list of cell lists) for every table of a section.
+
+    With ``readme=True`` only the tables the section lists in ``readme_tables`` (default: all).
+    """
     for col_key, row_key in TABLES:
+        if readme and col_key not in section.get("readme_tables", [c for c, _ in TABLES]):
+            continue
         columns = section.get(col_key)
         rows = section.get(row_key)
         if not columns or rows is None:
@@ -79,6 +84,8 @@ def machine_line(machine):
              f"Python {machine.get('python')}", f"numpy {machine.get('numpy')}"
              + (f" ({blas})" if blas else ""), f"scikit-learn {machine.get('scikit_learn')}",
              f"PyTorch {machine['torch']} (CPU)" if machine.get("torch") else "PyTorch not installed"]
+    if machine.get("load_average_at_start") is not None:
+        parts.append(f"load average {machine['load_average_at_start']:g} when the run started")
     return "; ".join(parts)
 
 
@@ -93,7 +100,7 @@ def format_markdown(results, heading="## Performance"):
     for key in sorted(results["sections"]):
         section = results["sections"][key]
         out += [f"**{section['title']}**", ""]
-        for headers, cells in _tables(section):
+        for headers, cells in _tables(section, readme=True):
             out.append("| " + " | ".join(_md_escape(h) for h in headers) + " |")
             out.append("|" + "|".join(" --- " for _ in headers) + "|")
             for c in cells:
