@@ -147,13 +147,22 @@ def _cpu_model():
     return platform.processor() or "unknown"
 
 
+def _numpy_blas():
+    """Name and version of the BLAS numpy was built with, e.g. 'scipy-openblas 0.3.31'."""
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas.get('name', '?')} {blas.get('version', '?')}"
+    except Exception:  # numpy < 1.25 or an unusual build: the loaded libraries still tell
+        return None
+
+
 def _blas():
+    """Every BLAS loaded in the process (numpy's, scipy's, PyTorch's ...), without file paths."""
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
         return []
-    keep = ("internal_api", "version", "num_threads", "threading_layer", "architecture")
-    # No file paths: only what identifies the library.
+    keep = ("prefix", "internal_api", "version", "num_threads", "threading_layer", "architecture")
     return [{k: info.get(k) for k in keep} for info in threadpool_info()
             if info.get("user_api") == "blas"]
 
@@ -170,6 +179,7 @@ def machine():
         "cpu_model": _cpu_model(),
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "numpy_blas": _numpy_blas(),
         "blas": _blas(),
         "scikit_learn": sklearn.__version__,
         "torch": getattr(torch, "__version__", None),

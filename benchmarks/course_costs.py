@@ -7,7 +7,9 @@ section reads them (it does not rebuild the book or regrade). The expected keys 
     book_build.json:  {"clean_s": 95.0, "cached_s": 12.0, "date": "...", "command": "...",
                        "notes": "..."}
     autograde.json:   {"seconds_per_submission": 2.1, "n_submissions": 10, "total_s": 21.0,
-                       "date": "...", "command": "...", "notes": "..."}
+                       "date": "...", "command": "...", "notes": "...",
+                       "per_assignment": [{"assignment": "01_softmax", "median_s": 2.1,
+                                           "n_submissions": 10, "class_run_s": 25.0}, ...]}
 
 Missing files or keys are reported as "not measured" with the file to write.
 """
@@ -44,6 +46,18 @@ def _read(path):
     return content, None
 
 
+def _per_assignment(content):
+    """One row per assignment when autograde.json lists them (``per_assignment``)."""
+    rows = []
+    for item in content.get("per_assignment") or []:
+        if isinstance(item, dict) and isinstance(item.get("median_s"), (int, float)):
+            rows.append({"what": f"  {item.get('assignment', '?')}: per submission (median)",
+                         "time_s": float(item["median_s"]), "measured": content.get("date", "?"),
+                         "how": f"{item.get('n_submissions', '?')} submissions, class run "
+                                f"{item.get('class_run_s', '?')} s"})
+    return rows
+
+
 def run(data=None, settings=None, results_dir=None):
     """Read the figures measured elsewhere; ``results_dir`` defaults to ``benchmarks/results``."""
     folder = Path(results_dir) if results_dir is not None else RESULTS
@@ -64,4 +78,6 @@ def run(data=None, settings=None, results_dir=None):
             row = {"what": what, "skipped": reason + f" (written by the build / grading "
                                                       f"benchmarks into benchmarks/results/)"}
         rows.append(row)
+        if filename == "autograde.json" and content is not None and "time_s" in row:
+            rows += _per_assignment(content)
     return {"title": TITLE, "columns": COLUMNS, "rows": rows, "targets": [], "notes": []}

@@ -79,7 +79,8 @@ def _md_escape(text):
 
 
 def machine_line(machine):
-    blas = ", ".join(f"{b.get('internal_api')} {b.get('version')}" for b in machine.get("blas", []))
+    blas = machine.get("numpy_blas") or ", ".join(
+        f"{b.get('internal_api')} {b.get('version')}" for b in machine.get("blas", []))
     parts = [machine.get("description", "?"), f"CPU {machine.get('cpu_model', '?')}",
              f"Python {machine.get('python')}", f"numpy {machine.get('numpy')}"
              + (f" ({blas})" if blas else ""), f"scikit-learn {machine.get('scikit_learn')}",

@@ -125,11 +125,15 @@ def test_course_costs_read_the_files_of_the_build_and_grading(tmp_path):
     """Does section 6 report the book build and autograde figures written as JSON files?"""
     (tmp_path / "book_build.json").write_text(json.dumps(
         {"clean_s": 95.5, "cached_s": 11.0, "date": "2026-01-02", "command": "bash build.sh"}))
+    per_assignment = [{"assignment": "01_softmax", "median_s": 1.5, "n_submissions": 8},
+                      {"assignment": "02_sgd", "median_s": 2.25, "n_submissions": 8}]
     (tmp_path / "autograde.json").write_text(json.dumps(
-        {"seconds_per_submission": 2.25, "n_submissions": 8, "date": "2026-01-03"}))
+        {"seconds_per_submission": 2.25, "n_submissions": 8, "date": "2026-01-03",
+         "per_assignment": per_assignment}))
     rows = course_costs.run(results_dir=tmp_path)["rows"]
-    assert [r["time_s"] for r in rows] == [95.5, 11.0, 2.25]
-    assert rows[2]["details"] == {"n_submissions": 8}
+    assert [r["time_s"] for r in rows] == [95.5, 11.0, 2.25, 1.5, 2.25]
+    assert rows[2]["details"]["n_submissions"] == 8
+    assert "01_softmax" in rows[3]["what"] and "02_sgd" in rows[4]["what"]
 
 
 def test_course_costs_say_which_file_is_missing(tmp_path):
