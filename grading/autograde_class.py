@@ -487,6 +487,9 @@ def autograde_class(assignment, *, course_dir=".", submissions=None, students=No
             raise GradingError(str(exc)) from None
         log(f"Grading {len(found)} submission(s) of {assignment} "
             f"(sandbox: {sandbox}, cell timeout {cell_timeout} s, wall limit {wall_limit} s)")
+        if sandbox == "none":
+            log("WARNING: --sandbox none: student code runs as this user, with access to the "
+                "gradebook and every file this user can read; use it for trusted notebooks only")
         status = load_status(course, assignment)
         results = []
         for i, (student_id, folder) in enumerate(found.items(), 1):

@@ -101,3 +101,19 @@ def test_unknown_assignment_and_missing_folder_explain_what_to_do(course, capsys
     assert "no assignment '99_nothing'" in capsys.readouterr().err
     assert main(["autograde", ASSIGNMENT, "--course-dir", str(course / "nowhere")]) == 2
     assert "nbgrader_config.py" in capsys.readouterr().err
+
+
+def test_wall_limit_stops_a_slow_submission_and_grades_what_ran(course):
+    """Is a submission that exceeds the per-submission wall limit stopped, with the cells that
+    ran graded and the rest scored 0 with the reason?"""
+    slow = fx.answered(ASSIGNMENT, cross_entropy=fx.answer_cell(
+        fx.answered(ASSIGNMENT), "cross_entropy").source + "\nimport time\ntime.sleep(6)")
+    fx.write(slow, course / "submitted" / "slow" / ASSIGNMENT, "softmax")
+    results, csv_path = autograde_class(ASSIGNMENT, course_dir=course, students=["slow"],
+                                        cell_timeout=30, wall_limit=4, log=lambda message: None)
+    row = fx.read_csv(csv_path)["slow"]
+    assert row["status"] == "graded"
+    assert "time limit" in row["reason"]
+    score, top = fx.autograded_score(course, ASSIGNMENT, "slow")
+    assert score == 3.0, "only the softmax tests ran before the limit"
+    assert results[0].seconds < 30
