@@ -345,7 +345,7 @@ class Grader:
         return result
 
     def _grade(self, result, folder):
-        from nbgrader.converters import Autograde, GenerateFeedback
+        from nbgrader.converters import Autograde
 
         student_id = result.student_id
         staged = self.staging / student_id / self.assignment
