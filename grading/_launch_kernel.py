@@ -12,7 +12,8 @@ What it does, in order, before replacing itself with the command:
 1. new mount and network namespaces (``unshare``): the command sees no network at all (it talks
    to the grader over Unix sockets in its work folder) and a private view of the file system
    in which every ``--hide`` folder (the course folder with the gradebook, the instructor
-   notebooks and every student's files; the project checkout; the grader's home; ``/tmp``) is
+   notebooks and every student's files; the project checkout; the grader's home; the
+   world-writable ``/tmp``, ``/var/tmp``, ``/dev/shm``) is
    covered by an empty read-only tmpfs. Only the ``--allow`` paths (the Python installation,
    mnistlib) and the work folder are mounted back, read-only except the work folder;
 2. a copy of the kernel's connection file in the work folder, owned by the sandbox user;

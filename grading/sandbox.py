@@ -6,10 +6,11 @@ Mechanism (mode ``"user"``, the default; the grader must run as root):
   no login shell and no supplementary groups, created on first use with ``useradd``;
 * in its own mount and network namespaces (see ``_launch_kernel.py``): the course folder (the
   gradebook, ``solutions/`` with the hidden tests, ``submitted/``, ``autograded/`` and
-  ``feedback/`` of every student), the project checkout, the grader's home and ``/tmp`` are
-  covered by empty read-only file systems; only the Python installation and mnistlib are
-  mounted back, read-only, plus a fresh private work folder (mode 700, owned by the sandbox
-  user) that holds the kernel's Unix sockets and is deleted afterwards. There is no network;
+  ``feedback/`` of every student), the project checkout, the grader's home and the
+  world-writable folders (``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run/lock``) are covered by
+  empty read-only file systems; only the Python installation and mnistlib are mounted back,
+  read-only, plus a fresh private work folder (mode 700, owned by the sandbox user) that holds
+  the kernel's Unix sockets and is deleted afterwards. There is no network;
 * with resource limits (memory, file size, number of processes), and every process of the
   sandbox user is killed after each submission, so nothing a student starts survives into the
   next student's run.
@@ -178,14 +179,16 @@ def default_paths(course_dir, extra_hide=()):
     """Folders to hide and paths to allow for a course folder.
 
     Hidden: the course folder, the project checkout that holds this package, the grader's
-    home, ``/root`` and ``/tmp`` (plus ``extra_hide``, e.g. the gradebook's folder when it
-    lives elsewhere). Allowed back: the Python installation (``sys.prefix``,
+    home, ``/root`` and the world-writable folders ``/tmp``, ``/var/tmp``, ``/dev/shm``,
+    ``/run/lock`` (plus ``extra_hide``, e.g. the gradebook's folder when it lives elsewhere). Allowed back: the Python installation (``sys.prefix``,
     ``sys.base_prefix``) and the mnistlib package.
     """
     import mnistlib
 
     hide = [str(Path(course_dir).resolve()), str(Path(__file__).resolve().parent.parent),
             os.path.expanduser("~"), "/root", tempfile.gettempdir()]
+    # The other world-writable places: nothing a submission leaves there reaches the next one.
+    hide += [p for p in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock") if os.path.isdir(p)]
     hide += [str(Path(p).resolve()) for p in extra_hide]
     allow = [os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
              str(Path(mnistlib.__file__).resolve().parent)]
