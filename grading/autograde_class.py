@@ -507,11 +507,11 @@ def autograde_class(assignment, *, course_dir=".", submissions=None, students=No
         path = write_csv(course, assignment, status, csv_path)
     finally:
         grader.close()
-    log(summary(results, path, course, assignment))
+    log(summary(results, path, course, assignment, feedback))
     return results, path
 
 
-def summary(results, csv_path, course, assignment):
+def summary(results, csv_path, course, assignment, feedback=True):
     graded = [r for r in results if r.status == "graded"]
     failed = [r for r in results if r.status != "graded"]
     review = [r for r in graded if r.review]
@@ -527,5 +527,6 @@ def summary(results, csv_path, course, assignment):
     for r in review:
         lines.append(f"  REVIEW {r.student_id}: {r.review}")
     lines.append(f"  grades: {csv_path}")
-    lines.append(f"  feedback: {course.feedback}/<student>/{assignment}/")
+    if feedback:
+        lines.append(f"  feedback: {course.feedback}/<student>/{assignment}/")
     return "\n".join(lines)
