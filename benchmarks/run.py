@@ -78,7 +78,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="mnistlib against scikit-learn and PyTorch, and the course's own costs "
-                    "(about 10 minutes on full MNIST; see benchmarks/README.md).")
+                    "(4 to 7 minutes on full MNIST; see benchmarks/README.md).")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes on the embedded mini subset (seconds; checks that "
                              "every section runs, the figures mean nothing)")
