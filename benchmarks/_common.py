@@ -57,7 +57,7 @@ class Settings:
 
 
 def full_settings():
-    """The sizes of the real run (about 10 minutes on 2 cores)."""
+    """The sizes of the real run (4 to 7 minutes on 2 cores)."""
     return Settings()
 
 
