@@ -36,7 +36,8 @@ def run_benchmarks(settings, sections=SECTIONS, log=print):
     scikit-learn with section 2's best recipe ("to a comparable accuracy").
     """
     start = time.perf_counter()
-    data = load_data(settings.subset)
+    # Section 6 only reads files: no data needed when it runs alone.
+    data = load_data(settings.subset) if set(sections) - {"6"} else None
     results = {"machine": machine(), "settings": settings.as_dict(),
                "data": DATA_DESCRIPTIONS[settings.subset], "subset": settings.subset,
                "sections": {}, "section_s": {}}
@@ -83,8 +84,9 @@ def main(argv=None):
                         help="tiny sizes on the embedded mini subset (seconds; checks that "
                              "every section runs, the figures mean nothing)")
     parser.add_argument("--json", metavar="OUT.json",
-                        help="where to write the results (default for a full run: "
-                             "benchmarks/results/<date>.json; a quick run writes none)")
+                        help="where to write the results (default for a full run of every "
+                             "section: benchmarks/results/<date>.json; a quick or partial run "
+                             "writes none)")
     parser.add_argument("--sections", type=_sections, default=list(SECTIONS),
                         help="comma-separated sections to run, e.g. 1,3 (default: all)")
     parser.add_argument("--repeats", type=int, help="repetitions of the cheap measurements")
@@ -98,7 +100,7 @@ def main(argv=None):
     results = run_benchmarks(settings, args.sections)
     print(format_text(results))
     out = args.json
-    if out is None and not args.quick:
+    if out is None and not args.quick and sorted(args.sections) == sorted(SECTIONS):
         out = RESULTS / f"{datetime.date.today().isoformat()}.json"
     if out is not None:
         out = Path(out)
