@@ -168,3 +168,16 @@ def test_results_hold_no_local_paths(quick_run):
         assert path not in raw
     assert results["machine"]["numpy"] == np.__version__
     assert all("filepath" not in b for b in results["machine"]["blas"])
+
+
+def test_partial_run_needs_no_data_and_keeps_the_committed_results(tmp_path, monkeypatch):
+    """Does `--sections 6` run without MNIST and leave benchmarks/results/<date>.json alone?"""
+    import benchmarks.run as run_module
+
+    def no_data(subset):
+        raise AssertionError("section 6 alone must not load MNIST")
+
+    monkeypatch.setattr(run_module, "load_data", no_data)
+    monkeypatch.setattr(run_module, "RESULTS", tmp_path)
+    assert main(["--sections", "6"]) == 0
+    assert list(tmp_path.iterdir()) == []
