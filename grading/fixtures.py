@@ -273,11 +273,14 @@ def cheater():
 
 
 def mnistlib_only():
-    """Assignment 1 answered by calling mnistlib's own implementations."""
+    """Assignment 1 answered by calling mnistlib's own implementations (one through an alias
+    bound before the tests run, one through a helper of mnistlib's)."""
     return answered(
         "01_softmax",
-        softmax="def softmax(Z):\n    return mnistlib.softmax(Z)",
-        cross_entropy="def cross_entropy(Z, y):\n    return mnistlib.cross_entropy(Z, y)",
+        softmax=("from mnistlib.losses import softmax as _their_softmax\n\n"
+                 "def softmax(Z):\n    return _their_softmax(Z)"),
+        cross_entropy=("def cross_entropy(Z, y):\n"
+                       "    return float(-mnistlib.log_softmax(Z)[np.arange(len(y)), y].mean())"),
         softmax_loss_and_grad=("def softmax_loss_and_grad(W, b, X, y):\n"
                                "    return mnistlib.softmax_loss_and_grad(W, b, X, y)"))
 
