@@ -8,7 +8,7 @@ from .gradcheck import check_gradient, numerical_gradient, relative_error
 from .influence import additivity_gap, gradient_maps, layer_values, pixel_influence
 from .losses import cross_entropy, log_softmax, one_hot, softmax, softmax_loss_and_grad
 from .models import MLP, Classifier, SoftmaxRegression
-from .training import EarlyStopping, History, evaluate_error, train_sgd
+from .training import AveragedModel, EarlyStopping, History, evaluate_error, train_sgd
 
 __version__ = "0.1.0"
 
@@ -18,5 +18,5 @@ __all__ = [
     "additivity_gap", "gradient_maps", "layer_values", "pixel_influence",
     "cross_entropy", "log_softmax", "one_hot", "softmax", "softmax_loss_and_grad",
     "MLP", "Classifier", "SoftmaxRegression",
-    "EarlyStopping", "History", "evaluate_error", "train_sgd",
+    "AveragedModel", "EarlyStopping", "History", "evaluate_error", "train_sgd",
 ]

@@ -169,11 +169,19 @@ class MLP(Classifier):
         return h @ self.weights[-1] + self.biases[-1]
 
     def _activation_grad(self, A, Z):
+        """Derivative of the hidden activation at pre-activation A (Z = activation(A))."""
         if self.activation == "sigmoid":
             return Z * (1 - Z)
         return (A > 0).astype(Z.dtype)
 
-    def backward(self, f, G_out):
+    def _times_activation_grad(self, G, A, Z):
+        """``G *= activation'(A)`` in place, without building the derivative for ReLU."""
+        if self.activation == "sigmoid":
+            G *= Z * (1 - Z)
+        else:
+            G[A <= 0] = 0
+
+    def backward(self, f, G_out, input_grad=True):
         """Backpropagate an upstream gradient with respect to the output logits.
 
         Parameters
@@ -181,25 +189,40 @@ class MLP(Classifier):
         f : Forward
             The batch's forward pass.
         G_out : ndarray of shape (N, C)
-            dE/da[L] for every row.
+            dE/da[L] for every row (overwritten).
+        input_grad : bool
+            Also return dE/dX (training does not need it: one product less per step).
 
         Returns
         -------
         grads : list ``[dW1, db1, dW2, db2, ...]``
-        G_in : ndarray of shape (N, D)
+        G_in : ndarray of shape (N, D), or None without ``input_grad``
             dE/dX.
         """
         L = len(self.weights)
         grads = [None] * (2 * L)
         G = G_out
         for l in range(L, 0, -1):
-            W = self.weights[l - 1]
             grads[2 * l - 2] = f.z[l - 1].T @ G
             grads[2 * l - 1] = G.sum(axis=0)
-            G = G @ W.T
+            if l == 1 and not input_grad:
+                return grads, None
+            G = G @ self.weights[l - 1].T
             if l > 1:
-                G *= self._activation_grad(f.a[l - 1], f.z[l - 1])
+                self._times_activation_grad(G, f.a[l - 1], f.z[l - 1])
         return grads, G
+
+    def _data_grads(self, X, y):
+        """Mean cross-entropy and its gradient, without the penalty."""
+        f = self.forward(X)
+        N = X.shape[0]
+        rows = np.arange(N)
+        loss = float(-log_softmax(f.a[-1])[rows, y].mean())
+        G = f.z[-1]  # the softmax output, not needed after this: overwritten with (P - T) / N
+        G[rows, y] -= 1
+        G /= N
+        grads, _ = self.backward(f, G, input_grad=False)
+        return loss, grads
 
     def loss_and_grad(self, X, y):
         """Mean cross-entropy (+ L2 term) and its gradient by backpropagation.
@@ -209,14 +232,7 @@ class MLP(Classifier):
         loss : float
         grads : list ``[dW1 (D, H1), db1 (H1,), ...]``
         """
-        f = self.forward(X)
-        N = X.shape[0]
-        rows = np.arange(N)
-        loss = float(-log_softmax(f.a[-1])[rows, y].mean())
-        G = f.z[-1].copy()
-        G[rows, y] -= 1
-        G /= N
-        grads, _ = self.backward(f, G)
+        loss, grads = self._data_grads(X, y)
         if self.l2:
             for l, W in enumerate(self.weights):
                 loss += 0.5 * self.l2 * float(np.sum(W * W))
@@ -224,8 +240,18 @@ class MLP(Classifier):
         return loss, grads
 
     def sgd_step(self, X, y, lr):
-        """One minibatch SGD step; returns the minibatch's mean cross-entropy before it."""
-        loss, grads = self.loss_and_grad(X, y)
-        for p, g in zip(self.params, grads):
-            p -= self.dtype.type(lr) * g
+        """One minibatch SGD step (L2 as weight decay); returns the mean cross-entropy before it.
+
+        The returned loss leaves out the L2 term, as ``SoftmaxRegression.sgd_step`` does.
+        """
+        loss, grads = self._data_grads(X, y)
+        rate = self.dtype.type(lr)
+        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
+            if self.l2:
+                W *= self.dtype.type(1.0 - lr * self.l2)
+            gW, gb = grads[2 * l], grads[2 * l + 1]
+            gW *= rate
+            gb *= rate
+            W -= gW
+            b -= gb
         return loss
