@@ -175,11 +175,17 @@ def _pids_of_uid(uid):
     return pids
 
 
+# Top-level folders a Python kernel needs and that hold no course data; all others are hidden.
+SYSTEM_FOLDERS = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc",
+                  "sys", "run"}
+
+
 def default_paths(course_dir, extra_hide=()):
     """Folders to hide and paths to allow for a course folder.
 
-    Hidden: the course folder, the project checkout that holds this package, the grader's
-    home, ``/root`` and the world-writable folders ``/tmp``, ``/var/tmp``, ``/dev/shm``,
+    Hidden: every top-level folder but the operating system's own (``SYSTEM_FOLDERS``), so
+    the course folder, the project checkout that holds this package, any other checkout or
+    course folder, the grader's home, ``/root`` and the world-writable folders ``/tmp``, ``/var/tmp``, ``/dev/shm``,
     ``/run/lock`` (plus ``extra_hide``, e.g. the gradebook's folder when it lives elsewhere). Allowed back: the Python installation (``sys.prefix``,
     ``sys.base_prefix``) and the mnistlib package.
     """
@@ -187,6 +193,11 @@ def default_paths(course_dir, extra_hide=()):
 
     hide = [str(Path(course_dir).resolve()), str(Path(__file__).resolve().parent.parent),
             os.path.expanduser("~"), "/root", tempfile.gettempdir()]
+    # Everything outside the operating system's own folders: other checkouts and course
+    # folders (with their gradebooks) may live anywhere, e.g. under /home, /srv or /opt.
+    hide += [os.path.join("/", name) for name in os.listdir("/")
+             if name not in SYSTEM_FOLDERS and os.path.isdir(os.path.join("/", name))
+             and not os.path.islink(os.path.join("/", name))]
     # The other world-writable places: nothing a submission leaves there reaches the next one.
     hide += [p for p in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock") if os.path.isdir(p)]
     hide += [str(Path(p).resolve()) for p in extra_hide]
