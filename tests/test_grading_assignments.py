@@ -1,6 +1,5 @@
 """Each assignment graded with real nbgrader: full marks, zero without a crash, partial marks."""
 
-import os
 
 import pytest
 
@@ -8,18 +7,11 @@ from grading import fixtures as fx
 from grading.autograde_class import autograde_class
 
 
-def _require_sandbox():
-    reason = fx.sandbox_unavailable()
-    if reason:
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-
 
 @pytest.fixture(scope="module", params=list(fx.ASSIGNMENTS))
 def graded(request, tmp_path_factory):
     """One class run per assignment: the solution, the released notebook, a plausible wrong one."""
-    _require_sandbox()
+    fx.require_sandbox()
     assignment = request.param
     name = fx.ASSIGNMENTS[assignment]
     course = fx.make_course(tmp_path_factory.mktemp(assignment), [assignment])

@@ -1,6 +1,5 @@
 """Re-grading: manual grades survive, and a failed re-grade never leaves an old score standing."""
 
-import os
 
 import pytest
 
@@ -10,13 +9,6 @@ from grading.autograde_class import autograde_class
 
 ASSIGNMENT = "01_softmax"
 
-
-def _require_sandbox():
-    reason = fx.sandbox_unavailable()
-    if reason:
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def _manual_grade(course, student, points, comment):
@@ -43,7 +35,7 @@ def _gradebook_state(course, student):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    _require_sandbox()
+    fx.require_sandbox()
     course = fx.make_course(tmp_path_factory.mktemp("rerun"), [ASSIGNMENT])
     fx.write(fx.answered(ASSIGNMENT), course / "submitted" / "ada" / ASSIGNMENT, "softmax")
     fx.write(fx.answered(ASSIGNMENT), course / "submitted" / "bo" / ASSIGNMENT, "softmax")

@@ -119,13 +119,6 @@ def test_scrubber_removes_hidden_code_outputs_and_tracebacks():
     assert leaked_lines("<pre>nothing here</pre>", [secret]) == []
 
 
-def _require_root():
-    reason = fx.sandbox_unavailable()
-    if reason:
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-
 
 @pytest.fixture
 def exposed_course():
@@ -146,7 +139,7 @@ def exposed_course():
 
 def test_sandbox_self_test_passes_with_namespaces(exposed_course):
     """With the course folder hidden, does the probe fail to read or write anything?"""
-    _require_root()
+    fx.require_sandbox()
     folder, secret, open_dir = exposed_course
     hide, allow = default_paths(folder)
     sandbox = Sandbox(hide=hide, allow=allow)
@@ -159,7 +152,7 @@ def test_sandbox_self_test_passes_with_namespaces(exposed_course):
 def test_sandbox_self_test_refuses_a_sandbox_that_leaks(exposed_course):
     """If the course folder were not hidden, its world-readable gradebook would be readable:
     does the self-test notice and refuse to grade?"""
-    _require_root()
+    fx.require_sandbox()
     folder, secret, open_dir = exposed_course
     hide, allow = default_paths(folder)
     # Drop every hidden folder that covers the course folder (itself, /var/tmp, /var).
