@@ -70,3 +70,4 @@ def test_diverging_run_fails_cleanly(capsys):
                    "--quiet", "--activation", "relu"])
     err = capsys.readouterr().err
     assert status == 1 and "learning rate" in err and "Traceback" not in err
+    assert "RuntimeWarning" not in err

@@ -171,7 +171,9 @@ def train_sgd(model, X, y, *, lr=0.13, batch_size=60, n_epochs=100, max_steps=No
         frequency = eval_every or n_batches
     lr_at = lr if callable(lr) else (lambda step, _lr=float(lr): _lr)
 
-    with _blas_limit(blas_threads):
+    # A diverging run is reported once, as a FloatingPointError naming the learning rate,
+    # rather than as a stream of overflow warnings.
+    with _blas_limit(blas_threads), np.errstate(over="ignore", invalid="ignore"):
         return _train_loop(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps,
                            shuffle, seed, drop_last, valid, test, early_stopping, frequency,
                            eval_whole_batches, train_metrics, keep_best, progress)
