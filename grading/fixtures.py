@@ -235,8 +235,15 @@ attempt("read hidden tests", lambda: open(os.path.join(course, "solutions", "01_
 attempt("write solutions", lambda: open(os.path.join(course, "solutions", "01_softmax", "softmax.ipynb"), "a").write("x"))
 attempt("write other student", lambda: open(os.path.join(course, "submitted", "victim", "01_softmax", "softmax.ipynb"), "w").write("{}"))
 attempt("list submitted", lambda: os.listdir(os.path.join(course, "submitted")))
-report["gradebooks found"] = [p for base in ("/tmp", "/root", "/home", "/work", "/srv", "/var")
-                              for p in glob.glob(base + "/**/gradebook.db", recursive=True)]
+# Every folder outside the system's own trees (Python installations skipped: too many files).
+found = []
+for base in glob.glob("/*"):
+    if os.path.basename(base) in ("proc", "sys", "dev", "usr", "lib", "lib64", "bin", "sbin"):
+        continue
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = [d for d in dirs if d not in ("site-packages", "node_modules", ".git")]
+        found += [os.path.join(folder, f) for f in files if f == "gradebook.db"]
+report["gradebooks found"] = found
 attempt("network", lambda: __import__("socket").create_connection(("1.1.1.1", 53), timeout=2))
 attempt("setuid root", lambda: os.setuid(0))
 print("INTRUDER REPORT " + json.dumps(report))
