@@ -102,9 +102,20 @@ def _check_output_paths(args):
         raise UsageError(f"--plot {args.plot}: exists and is not a folder")
 
 
+def _check_data_dir(args):
+    """A named data folder must exist, and only makes sense for the full data."""
+    if args.data_dir is None:
+        return
+    if getattr(args, "subset", "full") == "mini":
+        raise UsageError("--data-dir applies to --subset full only (the mini subset is built in)")
+    if not Path(args.data_dir).is_dir():
+        raise UsageError(f"--data-dir {args.data_dir}: no such folder")
+
+
 def _cmd_data(args):
     from .data import describe_data
 
+    _check_data_dir(args)
     print(describe_data(data_dir=args.data_dir, download=not args.no_download))
     return 0
 
@@ -116,6 +127,7 @@ def _cmd_train(args):
     from .training import EarlyStopping, train_sgd
 
     _check_output_paths(args)
+    _check_data_dir(args)
     if args.model == "mlp" and args.l1:
         raise UsageError("--l1 applies to --model softmax only")
     data = load_mnist(split="classic", subset=args.subset, data_dir=args.data_dir,

@@ -45,6 +45,9 @@ def test_train_mlp_writes_its_influence_image(tmp_path):
     (["train", "--improvement-threshold", "2"], "(0, 1]"),
     (["train", "--json", "/nonexistent-folder/x.json"], "does not exist"),
     (["train", "--model", "mlp", "--l1", "0.1"], "softmax only"),
+    (["train", "--data-dir", "/nonexistent-folder", "--subset", "full"], "no such folder"),
+    (["train", "--data-dir", ".", "--subset", "mini"], "--subset full only"),
+    (["data", "--data-dir", "/nonexistent-folder"], "no such folder"),
     (["frobnicate"], "invalid choice"),
     ([], "required"),
 ])
