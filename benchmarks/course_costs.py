@@ -75,8 +75,8 @@ def run(data=None, settings=None, results_dir=None):
                 row["details"] = extra
         else:
             reason = why_not or f"not measured: {filename} has no number under {key!r}"
-            row = {"what": what, "skipped": reason + f" (written by the build / grading "
-                                                      f"benchmarks into benchmarks/results/)"}
+            row = {"what": what, "skipped": reason + " (written by the build / grading "
+                                                      "benchmarks into benchmarks/results/)"}
         rows.append(row)
         if filename == "autograde.json" and content is not None and "time_s" in row:
             rows += _per_assignment(content)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data import iterate_minibatches
-from .early_stopping import EarlyStopping
 
 __all__ = ["train_sgd", "History", "evaluate_error"]
 
