@@ -92,3 +92,58 @@ def test_length_mismatch_raises():
     X, y = toy(5)
     with pytest.raises(ValueError, match="same number of rows"):
         iterate_minibatches(X, y[:4], 2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 300),
+    batch_size=st.integers(1, 120),
+    chunk_rows=st.integers(1, 100),
+    shuffle=st.booleans(),
+    drop_last=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_prefetch_yields_the_same_batches(n, batch_size, chunk_rows, shuffle, drop_last, seed):
+    """Does prefetch=True yield exactly the batches of prefetch=False, whatever the chunking?"""
+    from mnistlib.data import _batches
+
+    X, y = toy(n)
+    kwargs = dict(shuffle=shuffle, seed=seed, drop_last=drop_last)
+    plain = list(iterate_minibatches(X, y, batch_size, **kwargs))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_batches, "PREFETCH_ROWS", chunk_rows)
+        # Prefetched batches live in reused buffers: copy each before asking for the next.
+        fetched = [(Xb.copy(), yb.copy())
+                   for Xb, yb in iterate_minibatches(X, y, batch_size, prefetch=True, **kwargs)]
+    assert len(fetched) == len(plain)
+    for (Xa, ya), (Xb, yb) in zip(plain, fetched):
+        np.testing.assert_array_equal(Xa, Xb)
+        np.testing.assert_array_equal(ya, yb)
+
+
+def _prefetch_threads():
+    import threading
+
+    return [t for t in threading.enumerate() if t.name.startswith("mnistlib-batches")]
+
+
+def test_prefetch_thread_ends_when_the_loop_stops_early():
+    """When a loop leaves after one batch (early stopping, an error), is the thread gone?"""
+    X, y = toy(5000)
+    batches = iterate_minibatches(X, y, 10, shuffle=True, seed=0, prefetch=True)
+    next(batches)
+    assert _prefetch_threads(), "the gather should run on a background thread"
+    batches.close()
+    assert not _prefetch_threads()
+
+
+def test_prefetch_reports_a_failing_gather(monkeypatch):
+    """Does an error on the background thread reach the loop, rather than hang it?"""
+    def failing_take(*args, **kwargs):
+        raise MemoryError("no memory for the batch")
+
+    monkeypatch.setattr(np, "take", failing_take)
+    X, y = toy(50)
+    with pytest.raises(MemoryError, match="no memory for the batch"):
+        list(iterate_minibatches(X, y, 10, shuffle=True, seed=0, prefetch=True))
+    assert not _prefetch_threads()

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mnistlib import Classifier, SoftmaxRegression, softmax_loss_and_grad, train_sgd
 from mnistlib.gradcheck import check_gradient
@@ -38,6 +40,25 @@ def test_sgd_step_equals_a_plain_gradient_step(dtype):
     np.testing.assert_allclose(model.W, W0 - 0.5 * dW, atol=tol)
     np.testing.assert_allclose(model.b, b0 - 0.5 * db, atol=tol)
     assert cost == pytest.approx(loss0 - 0.5 * 0.01 * np.sum(W0.astype(float) ** 2), rel=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(N=st.integers(1, 200), l2=st.sampled_from([0.0, 0.01]), row_major_W=st.booleans(),
+       seed=st.integers(0, 1000))
+def test_sgd_step_is_the_gradient_step_for_any_batch_size(N, l2, row_major_W, seed):
+    """Across the 64-row blocks of sgd_step (N below, at and above them, with a remainder),
+    and with a W the user replaced by a row-major array, is it still W -= lr * dE/dW?"""
+    X, y = toy_problem(N=N, D=30, C=4, seed=seed)
+    X = X.astype(np.float64) / 10
+    model = SoftmaxRegression(30, 4, l2=l2, dtype=np.float64, init="normal", seed=seed)
+    if row_major_W:
+        model.W = np.ascontiguousarray(model.W)
+    W0, b0 = model.W.copy(), model.b.copy()
+    loss0, dW, db = softmax_loss_and_grad(W0, b0, X, y, l2=l2)
+    cost = model.sgd_step(X, y, 0.3)
+    np.testing.assert_allclose(model.W, W0 - 0.3 * dW, atol=1e-12)
+    np.testing.assert_allclose(model.b, b0 - 0.3 * db, atol=1e-12)
+    assert cost == pytest.approx(loss0 - 0.5 * l2 * np.sum(W0 ** 2), rel=1e-10)
 
 
 def test_loss_and_grad_matches_numerical_gradient_with_l2():

@@ -208,7 +208,7 @@ def _train_loop(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps
     while epoch < n_epochs and not done:
         epoch += 1
         batches = iterate_minibatches(X, y, batch_size, shuffle=shuffle, seed=rng,
-                                      drop_last=drop_last)
+                                      drop_last=drop_last, prefetch=True)
         for Xb, yb in batches:
             rate = lr_at(step)
             cost = model.sgd_step(Xb, yb, rate)
