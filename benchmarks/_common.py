@@ -36,7 +36,7 @@ class Settings:
     s2_lr: tuple = (0.5, 1.0)
     s2_epochs: tuple = (10, 20)
     s2_batch_size: int = 100
-    # Section 3: epoch time against a streaming pass.
+    # Section 3: epoch time against the memory and compute floors.
     pass_repeats: int = 20
     # Section 4: MLP.
     mlp_layers: tuple = (784, 512, 512, 10)

@@ -145,6 +145,11 @@ def train_sgd(model, X, y, *, lr=0.13, batch_size=60, n_epochs=100, max_steps=No
     Returns
     -------
     History
+
+    Notes
+    -----
+    The rows of the next batches are copied (or, shuffled, gathered) on a background thread
+    while the current step computes: ``iterate_minibatches(..., prefetch=True)``.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
