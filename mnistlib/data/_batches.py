@@ -100,8 +100,14 @@ def _prefetched_batches(X, y, batch_size, order, drop_last):
         np.take(X, rows, axis=0, out=X_chunk, mode="clip")
         return X_chunk, y[rows]
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mnistlib-batches") as pool:
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mnistlib-batches")
+    try:
         upcoming = pool.submit(gather, 0) if starts else None
+    except RuntimeError:  # no thread to be had (a process limit): the same batches, unprefetched
+        pool.shutdown()
+        yield from _batches(X, y, batch_size, order, drop_last)
+        return
+    with pool:
         for k in range(len(starts)):
             X_chunk, y_chunk = upcoming.result()
             if k + 1 < len(starts):
