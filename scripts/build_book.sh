@@ -40,11 +40,11 @@ case "$subset" in
   *) echo "MNISTLIB_BOOK_SUBSET must be 'full' or 'mini', not '$subset'." >&2; exit 2 ;;
 esac
 # The execution cache only notices changes to a chapter's own code. When the code the
-# chapters import (mnistlib, book/_shared) changes, drop the cache and re-read every page.
-code_hash=$(cat $(find mnistlib book/_shared -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16)
+# chapters import (mnistlib) changes, drop the cache and re-read every page.
+code_hash=$(cat $(find mnistlib -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16)
 stamp="$build_dir/.imported_code_hash"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$code_hash" ]; then
-  echo "mnistlib or book/_shared changed since the last build: re-executing every chapter."
+  echo "mnistlib changed since the last build: re-executing every chapter."
   rm -rf "$build_dir/.jupyter_cache"
   out_args+=(--all)
 fi

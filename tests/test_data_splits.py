@@ -172,3 +172,15 @@ def test_generator_script_reproduces_the_embedded_file(full_env, tmp_path, capsy
             assert made[key].dtype == np.uint8
             np.testing.assert_array_equal(made[key], array)
     assert out.stat().st_size < 1.5e6  # compressed: the raw arrays take 5.5 MB
+
+
+@pytest.mark.full_data
+def test_summary_names_the_data_and_its_sizes_without_a_folder(full_env, mnist_data_dir):
+    """Does summary() say which data and how many rows per set, and never where the files are?"""
+    mini = load_mnist(split="classic", subset="mini")
+    assert mini.summary() == ("the embedded mini subset of MNIST shipped with mnistlib, classic "
+                              "split: 5,000 training / 1,000 validation / 1,000 test images")
+    full = load_mnist(split="standard")
+    assert full.summary().startswith("full MNIST (the four original files")
+    assert full.summary().endswith("standard split: 60,000 training / 10,000 test images")
+    assert str(mnist_data_dir) not in full.summary() and str(mnist_data_dir) in full.source

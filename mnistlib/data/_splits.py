@@ -81,6 +81,22 @@ class MNISTSplits:
         """(X_test, y_test)."""
         return self.X_test, self.y_test
 
+    def summary(self) -> str:
+        """One sentence naming the data, without any local folder (for pages and reports).
+
+        For example ``"full MNIST (the four original files, SHA-256 checksums verified),
+        classic split: 50,000 training / 10,000 validation / 10,000 test images"``.
+        """
+        if self.subset == "full":
+            what = "full MNIST (the four original files, SHA-256 checksums verified)"
+        else:
+            what = "the embedded mini subset of MNIST shipped with mnistlib"
+        counts = [f"{len(self.y_train):,} training"]
+        if self.y_valid is not None:
+            counts.append(f"{len(self.y_valid):,} validation")
+        counts.append(f"{len(self.y_test):,} test images")
+        return f"{what}, {self.split} split: " + " / ".join(counts)
+
     def __repr__(self) -> str:
         def shape(a):
             return None if a is None else a.shape

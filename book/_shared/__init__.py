@@ -1,1 +1,0 @@
-"""Book-only helpers (page plumbing, not course material)."""
