@@ -163,3 +163,16 @@ def test_prefetch_without_a_thread_gives_the_same_batches(monkeypatch):
     fetched = [yb.tolist() for _, yb in
                iterate_minibatches(X, y, 16, shuffle=True, seed=4, prefetch=True)]
     assert fetched == plain
+
+
+def test_batches_larger_than_a_prefetch_chunk_are_not_copied(monkeypatch):
+    """With batches of more than PREFETCH_ROWS rows (full-batch gradient descent), does
+    prefetch=True start no thread and, in order, yield views of X rather than copies of it?"""
+    from mnistlib.data import _batches
+
+    monkeypatch.setattr(_batches, "PREFETCH_ROWS", 8)
+    X, y = toy(40)
+    batches = iterate_minibatches(X, y, 20, prefetch=True)
+    Xb, yb = next(batches)
+    assert not _prefetch_threads()
+    assert np.shares_memory(Xb, X) and yb.tolist() == list(range(20))

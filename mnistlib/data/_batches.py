@@ -48,7 +48,9 @@ def iterate_minibatches(
         ``PREFETCH_ROWS`` rows ahead of the loop, into two reused buffers. The gather then
         overlaps the loop's own work (on a second core) and allocates no memory per batch.
         A batch stays valid only until the next one is asked for: for loops such as
-        ``train_sgd`` that are done with a batch by then.
+        ``train_sgd`` that are done with a batch by then. Batches of more than
+        ``PREFETCH_ROWS`` rows are not prefetched: their own work dwarfs the gather, and two
+        buffers of them (up to two copies of X) would cost memory for nothing.
 
     Yields
     ------
@@ -66,7 +68,7 @@ def iterate_minibatches(
     if isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     order = np.random.default_rng(seed).permutation(len(X)) if shuffle else None
-    if prefetch:
+    if prefetch and batch_size <= PREFETCH_ROWS:
         return _prefetched_batches(X, y, int(batch_size), order, drop_last)
     return _batches(X, y, int(batch_size), order, drop_last)
 
