@@ -39,6 +39,14 @@ case "$subset" in
   mini) out_args=(--path-output _build/mini); build_dir=_build/mini/_build ;;
   *) echo "MNISTLIB_BOOK_SUBSET must be 'full' or 'mini', not '$subset'." >&2; exit 2 ;;
 esac
+# An explicit --path-output (scripts/benchmark_book_build.py) moves the build, its execution
+# cache and its stamp below: they must not touch those of the default folder.
+args=("$@")
+for i in "${!args[@]}"; do
+  if [ "${args[$i]}" = "--path-output" ] && [ $((i + 1)) -lt ${#args[@]} ]; then
+    build_dir="${args[$((i + 1))]}/_build"
+  fi
+done
 # The execution cache only notices changes to a chapter's own code. When the code the
 # chapters import (mnistlib) changes, drop the cache and re-read every page.
 code_hash=$(cat $(find mnistlib -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16)

@@ -94,6 +94,8 @@ def run_build(log_name, *args, env=None):
     (ROOT / "_build" / log_name).write_text(log + f"\n[build took {seconds:.1f} s]\n")
     chosen = (env or os.environ).get("MNISTLIB_BOOK_SUBSET", "full").strip() or "full"
     out = ROOT / ("_build/mini/_build/html" if chosen == "mini" else "_build/html")
+    if "--path-output" in args:
+        out = Path(args[args.index("--path-output") + 1]) / "_build" / "html"
     return BookBuild(proc.returncode, log, out, seconds, chosen)
 
 

@@ -167,13 +167,28 @@ def test_rebuild_takes_outputs_from_execution_cache(build):
 
 
 def test_mini_subset_build_needs_no_data(tmp_path):
-    """With MNISTLIB_BOOK_SUBSET=mini and no MNIST files, cache or network, does the strict build pass on the embedded subset?"""
+    """With MNISTLIB_BOOK_SUBSET=mini and no MNIST files, cache or network, does the strict build pass on the embedded subset?
+    Built with --path-output, does it keep its execution stamp there, away from the default folders?"""
     env = {k: v for k, v in os.environ.items() if k != "MNISTLIB_DATA"}
     env.update(MNISTLIB_BOOK_SUBSET="mini", MNISTLIB_CACHE=str(tmp_path / "empty-cache"),
                MNISTLIB_MIRRORS="http://127.0.0.1:9/")  # port 9: nothing listens, no download
-    mini = run_build("book_build_mini.log", env=env)
+    # A sentinel in the default folder's stamp: the build below must leave it alone.
+    default_stamp = ROOT / "_build" / "mini" / "_build" / ".imported_code_hash"
+    saved = default_stamp.read_text() if default_stamp.is_file() else None
+    default_stamp.parent.mkdir(parents=True, exist_ok=True)
+    default_stamp.write_text("sentinel")
+    out = tmp_path / "book"
+    try:
+        mini = run_build("book_build_mini.log", "--path-output", str(out), env=env)
+        assert default_stamp.read_text() == "sentinel"
+    finally:
+        if saved is None:
+            default_stamp.unlink()
+        else:
+            default_stamp.write_text(saved)
     assert mini.returncode == 0, "mini build failed; see _build/book_build_mini.log:\n" + "\n".join(mini.warnings()[:30])
     assert mini.warnings() == []
+    assert (out / "_build" / ".imported_code_hash").is_file()
     for page in chapter_pages():
         html = (mini.html_dir / f"{page}.html").read_text(encoding="utf-8")
         assert "embedded mini subset" in html, page
