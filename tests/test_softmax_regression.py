@@ -131,3 +131,16 @@ def test_bad_settings_are_refused(kwargs):
     """Are negative penalties and unknown initialisations refused with a ValueError?"""
     with pytest.raises(ValueError):
         SoftmaxRegression(**kwargs)
+
+
+def test_a_failed_run_leaves_no_batch_thread_behind():
+    """When training diverges and the error (with its frames) is still held, as a notebook
+    holds the last traceback, is the background batch thread gone?"""
+    import threading
+
+    X, y = toy_problem(N=3000, D=20, C=3)
+    with pytest.raises(FloatingPointError) as caught:
+        train_sgd(SoftmaxRegression(20, 3), X * 1e6, y, lr=1e30, batch_size=10, n_epochs=2,
+                  shuffle=True, seed=0)
+    assert caught.tb is not None
+    assert not [t for t in threading.enumerate() if t.name.startswith("mnistlib-batches")]

@@ -212,56 +212,57 @@ def _train_loop(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps
     epoch = 0
     while epoch < n_epochs and not done:
         epoch += 1
-        batches = iterate_minibatches(X, y, batch_size, shuffle=shuffle, seed=rng,
-                                      drop_last=drop_last, prefetch=True)
-        for Xb, yb in batches:
-            rate = lr_at(step)
-            cost = model.sgd_step(Xb, yb, rate)
-            if not math.isfinite(cost):
-                raise FloatingPointError(
-                    f"the training loss became {cost} at step {step + 1} (epoch {epoch}): "
-                    f"the learning rate {rate} is too large for this model; try a smaller one")
-            cost_sum += cost
-            cost_count += 1
-            iteration = step  # the tutorial's 0-based 'iter'
-            step += 1
-            if bar is not None:
-                bar.update(1)
-            if step % frequency == 0 or step == total_steps:
-                record = {"step": step, "epoch": epoch, "epoch_float": step / n_batches,
-                          "lr": float(rate), "train_loss": cost_sum / cost_count}
-                cost_sum, cost_count = 0.0, 0
-                if train_metrics:
-                    record["train_error"] = model.error_rate(X, y)
-                    record["train_loss_full"] = model.loss(X, y)
-                for name, data in (("valid", valid), ("test", test)):
-                    if data is not None:
-                        record[f"{name}_error"] = evaluate_error(
-                            model, *data, batch_size=batch_size,
-                            whole_batches_only=eval_whole_batches)
-                        record[f"{name}_loss"] = model.loss(*data)
-                if valid is not None:
-                    is_best = record["valid_error"] < best_error
-                    if early_stopping is not None:
-                        early_stopping.update(iteration, record["valid_error"])
-                    if is_best:
-                        best_error = record["valid_error"]
-                        history.best_step = step
-                        history.best_valid_error = best_error
-                        history.test_error_at_best = record.get("test_error")
-                        if keep_best:
-                            best_state = model.get_state()
-                    record["is_best"] = is_best
-                    if bar is not None:
-                        bar.set_postfix(valid_error=f"{record['valid_error']:.4f}")
-                history.records.append(record)
-            if early_stopping is not None and early_stopping.should_stop(iteration):
-                history.stopped_early = True
-                done = True
-                break
-            if step >= total_steps:
-                done = True
-                break
+        # Closed on every exit (early stop, error): the prefetch thread ends with it.
+        with contextlib.closing(iterate_minibatches(X, y, batch_size, shuffle=shuffle, seed=rng,
+                                                    drop_last=drop_last, prefetch=True)) as batches:
+            for Xb, yb in batches:
+                rate = lr_at(step)
+                cost = model.sgd_step(Xb, yb, rate)
+                if not math.isfinite(cost):
+                    raise FloatingPointError(
+                        f"the training loss became {cost} at step {step + 1} (epoch {epoch}): "
+                        f"the learning rate {rate} is too large for this model; try a smaller one")
+                cost_sum += cost
+                cost_count += 1
+                iteration = step  # the tutorial's 0-based 'iter'
+                step += 1
+                if bar is not None:
+                    bar.update(1)
+                if step % frequency == 0 or step == total_steps:
+                    record = {"step": step, "epoch": epoch, "epoch_float": step / n_batches,
+                              "lr": float(rate), "train_loss": cost_sum / cost_count}
+                    cost_sum, cost_count = 0.0, 0
+                    if train_metrics:
+                        record["train_error"] = model.error_rate(X, y)
+                        record["train_loss_full"] = model.loss(X, y)
+                    for name, data in (("valid", valid), ("test", test)):
+                        if data is not None:
+                            record[f"{name}_error"] = evaluate_error(
+                                model, *data, batch_size=batch_size,
+                                whole_batches_only=eval_whole_batches)
+                            record[f"{name}_loss"] = model.loss(*data)
+                    if valid is not None:
+                        is_best = record["valid_error"] < best_error
+                        if early_stopping is not None:
+                            early_stopping.update(iteration, record["valid_error"])
+                        if is_best:
+                            best_error = record["valid_error"]
+                            history.best_step = step
+                            history.best_valid_error = best_error
+                            history.test_error_at_best = record.get("test_error")
+                            if keep_best:
+                                best_state = model.get_state()
+                        record["is_best"] = is_best
+                        if bar is not None:
+                            bar.set_postfix(valid_error=f"{record['valid_error']:.4f}")
+                    history.records.append(record)
+                if early_stopping is not None and early_stopping.should_stop(iteration):
+                    history.stopped_early = True
+                    done = True
+                    break
+                if step >= total_steps:
+                    done = True
+                    break
     if bar is not None:
         bar.close()
     if best_state is not None:
