@@ -133,14 +133,17 @@ def test_bad_settings_are_refused(kwargs):
         SoftmaxRegression(**kwargs)
 
 
-def test_a_failed_run_leaves_no_batch_thread_behind():
+def test_a_failed_run_leaves_no_thread_or_progress_bar_behind():
     """When training diverges and the error (with its frames) is still held, as a notebook
-    holds the last traceback, is the background batch thread gone?"""
+    holds the last traceback, are the background batch thread and the progress bar gone?"""
     import threading
+
+    from tqdm import tqdm
 
     X, y = toy_problem(N=3000, D=20, C=3)
     with pytest.raises(FloatingPointError) as caught:
         train_sgd(SoftmaxRegression(20, 3), X * 1e6, y, lr=1e30, batch_size=10, n_epochs=2,
-                  shuffle=True, seed=0)
+                  shuffle=True, seed=0, progress=True)
     assert caught.tb is not None
     assert not [t for t in threading.enumerate() if t.name.startswith("mnistlib-batches")]
+    assert not [bar for bar in list(tqdm._instances) if "training" in (bar.desc or "")]

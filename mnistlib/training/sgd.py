@@ -200,21 +200,23 @@ def _train_loop(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps
     best_error = math.inf
     cost_sum, cost_count = 0.0, 0
     step = 0
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=total_steps, desc=f"training {type(model).__name__}", unit="step",
-                   leave=False)
     rng = np.random.default_rng(seed)
     start = time.perf_counter()
     done = False
     epoch = 0
-    while epoch < n_epochs and not done:
-        epoch += 1
-        # Closed on every exit (early stop, error): the prefetch thread ends with it.
-        with contextlib.closing(iterate_minibatches(X, y, batch_size, shuffle=shuffle, seed=rng,
-                                                    drop_last=drop_last, prefetch=True)) as batches:
+    # What is opened here is closed on every exit, an early stop or an error: the progress bar,
+    # and the batch iterators, whose prefetch thread ends with them.
+    with contextlib.ExitStack() as opened:
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = opened.enter_context(tqdm(total=total_steps, unit="step", leave=False,
+                                            desc=f"training {type(model).__name__}"))
+        while epoch < n_epochs and not done:
+            epoch += 1
+            batches = opened.enter_context(contextlib.closing(iterate_minibatches(
+                X, y, batch_size, shuffle=shuffle, seed=rng, drop_last=drop_last, prefetch=True)))
             for Xb, yb in batches:
                 rate = lr_at(step)
                 cost = model.sgd_step(Xb, yb, rate)
@@ -263,8 +265,6 @@ def _train_loop(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps
                 if step >= total_steps:
                     done = True
                     break
-    if bar is not None:
-        bar.close()
     if best_state is not None:
         model.set_state(best_state)
     elif valid is None and test is not None and history.records:
