@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import mnistlib
 import numpy as np
+from mnistlib.models.softmax_regression import BLOCK_ROWS  # the blocks sgd_step multiplies
 from threadpoolctl import threadpool_limits
 
 from ._common import repeat
@@ -22,7 +23,6 @@ from ._common import repeat
 TITLE = "3. Against the physical limits: one epoch / the larger of the memory and compute floors"
 COLUMNS = [("what", "measurement", "{}"), ("time_s", "time [s]", "{:.4f}"),
            ("ratio", "/ floor", "{:.1f}x")]
-BLOCK_ROWS = 64        # as mnistlib.models.softmax_regression._BLOCK_ROWS
 CACHED_ROWS = 1024     # rows the compute floor is timed on (3 MB of float32: stays in cache)
 
 

@@ -6,14 +6,12 @@ import pytest
 from mnistlib import MLP, Classifier, SoftmaxRegression, train_sgd
 from mnistlib.training.averaging import AveragedModel
 
+from _blobs import gaussian_blobs
+
 
 def toy_problem(N=240, D=12, C=3, seed=0):
     """Overlapping Gaussian blobs (SGD with a constant rate keeps moving on them)."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(scale=1.0, size=(C, D))
-    y = rng.integers(0, C, N)
-    X = centres[y] + rng.normal(size=(N, D))
-    return X.astype(np.float64), y
+    return gaussian_blobs(N, D, C, seed=seed, spread=1.0, dtype=np.float64)
 
 
 def sgd_iterates(model, X, y, lr, batch_size, n_steps):

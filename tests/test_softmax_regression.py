@@ -8,14 +8,12 @@ from hypothesis import strategies as st
 from mnistlib import Classifier, SoftmaxRegression, softmax_loss_and_grad, train_sgd
 from mnistlib.gradcheck import check_gradient
 
+from _blobs import gaussian_blobs
+
 
 def toy_problem(N=300, D=20, C=3, seed=0):
     """Linearly separable-ish Gaussian blobs."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(scale=3.0, size=(C, D))
-    y = rng.integers(0, C, N)
-    X = centres[y] + rng.normal(size=(N, D))
-    return X.astype(np.float32), y
+    return gaussian_blobs(N, D, C, seed=seed, spread=3.0, dtype=np.float32)
 
 
 def test_zero_initialisation_predicts_uniform_probabilities():

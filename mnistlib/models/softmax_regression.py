@@ -18,7 +18,7 @@ __all__ = ["SoftmaxRegression"]
 # ``sgd_step`` multiplies in blocks of this many rows: on (64, 784) x (784, 10) products BLAS
 # runs about twice as fast per row as on (256, 784) ones, which fall out of the fastest cache
 # (see ``benchmarks/roofline.py``).
-_BLOCK_ROWS = 64
+BLOCK_ROWS = 64
 
 
 class SoftmaxRegression(Classifier):
@@ -115,8 +115,8 @@ class SoftmaxRegression(Classifier):
         # Scores transposed, Z = (X W + b)^T of shape (C, N): the per-sample max and sum then
         # run along rows of length N instead of over N short rows of length C.
         Z = np.empty((self.n_classes, N), dtype=self.dtype)
-        for lo in range(0, N, _BLOCK_ROWS):
-            np.matmul(W_T, X[lo:lo + _BLOCK_ROWS].T, out=Z[:, lo:lo + _BLOCK_ROWS])
+        for lo in range(0, N, BLOCK_ROWS):
+            np.matmul(W_T, X[lo:lo + BLOCK_ROWS].T, out=Z[:, lo:lo + BLOCK_ROWS])
         Z += self.b[:, None]
         Z -= Z.max(axis=0)
         true_class = y * N + np.arange(N)  # flat positions of Z[y_n, n]
@@ -131,8 +131,8 @@ class SoftmaxRegression(Classifier):
         if self.l2:
             self.W *= self.dtype.type(1.0 - lr * self.l2)
         step_T = np.empty_like(W_T, order="C")
-        for lo in range(0, N, _BLOCK_ROWS):
-            np.matmul(Z[:, lo:lo + _BLOCK_ROWS], X[lo:lo + _BLOCK_ROWS], out=step_T)
+        for lo in range(0, N, BLOCK_ROWS):
+            np.matmul(Z[:, lo:lo + BLOCK_ROWS], X[lo:lo + BLOCK_ROWS], out=step_T)
             W_T -= step_T
         self.b -= Z.sum(axis=1)
         if self.l1:

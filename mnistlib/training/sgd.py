@@ -191,6 +191,20 @@ def _blas_limit(threads):
     return threadpool_limits(limits=threads, user_api="blas")
 
 
+def _metrics(model, train, valid, test, batch_size, eval_whole_batches):
+    """Errors and losses of one evaluation, for the sets given (each (X, y) or None)."""
+    metrics = {}
+    if train is not None:
+        metrics["train_error"] = model.error_rate(*train)
+        metrics["train_loss_full"] = model.loss(*train)
+    for name, data in (("valid", valid), ("test", test)):
+        if data is not None:
+            metrics[f"{name}_error"] = evaluate_error(model, *data, batch_size=batch_size,
+                                                      whole_batches_only=eval_whole_batches)
+            metrics[f"{name}_loss"] = model.loss(*data)
+    return metrics
+
+
 def _train_loop(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps, shuffle, seed,
                 drop_last, valid, test, early_stopping, frequency, eval_whole_batches,
                 train_metrics, keep_best, progress):
@@ -234,15 +248,8 @@ def _train_loop(model, X, y, lr_at, batch_size, n_batches, n_epochs, total_steps
                     record = {"step": step, "epoch": epoch, "epoch_float": step / n_batches,
                               "lr": float(rate), "train_loss": cost_sum / cost_count}
                     cost_sum, cost_count = 0.0, 0
-                    if train_metrics:
-                        record["train_error"] = model.error_rate(X, y)
-                        record["train_loss_full"] = model.loss(X, y)
-                    for name, data in (("valid", valid), ("test", test)):
-                        if data is not None:
-                            record[f"{name}_error"] = evaluate_error(
-                                model, *data, batch_size=batch_size,
-                                whole_batches_only=eval_whole_batches)
-                            record[f"{name}_loss"] = model.loss(*data)
+                    record.update(_metrics(model, (X, y) if train_metrics else None, valid, test,
+                                           batch_size, eval_whole_batches))
                     if valid is not None:
                         is_best = record["valid_error"] < best_error
                         if early_stopping is not None:
