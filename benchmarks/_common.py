@@ -46,7 +46,6 @@ class Settings:
     mlp_epochs: int = 20
     # Section 5: L1 at the scikit-learn example's configuration.
     l1_train_samples: int = 5000
-    l1_C_times_n: float = 50.0   # the example's C = 50 / train_samples
     l1_epochs: int = 30
     l1_lr: float = 0.01
     l1_batch_size: int = 100

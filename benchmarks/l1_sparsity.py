@@ -2,8 +2,9 @@
 
 scikit-learn's example "MNIST classification using multinomial logistic + L1" trains on
 5,000 standardised images with ``C = 50 / 5000``, the saga solver and ``tol=0.1``, and
-tests on 10,000. Here both systems get the same rows: the first 5,000 training images,
-standardised with the training rows' mean and standard deviation, and the 10,000 test images.
+tests on 10,000. Both systems get the example's own rows, from the recipe the book runs
+(`mnistlib.reproductions.sklearn_l1`): all images shuffled with seed 0, split, and
+standardised with the training rows' mean and standard deviation.
 
 scikit-learn's objective is ``C * sum_n loss_n + ||W||_1``; divided by ``C * N`` it is
 mnistlib's ``mean_n loss_n + l1 ||W||_1`` with ``l1 = 1 / (C * N)`` (0.02 here).
@@ -14,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 import mnistlib
+from mnistlib.reproductions import sklearn_l1
 
 from ._common import epochs, repeat
 from .baselines import sklearn_logistic
@@ -24,13 +26,11 @@ COLUMNS = [("system", "system", "{}"), ("recipe", "recipe", "{}"), ("time_s", "w
            ("objective", "train objective", "{:.4f}")]
 
 
-def standardised(X_train, X_test):
-    """Scale every pixel to mean 0 and standard deviation 1 on the training rows (as
-    scikit-learn's ``StandardScaler``; constant pixels are left at 0)."""
-    mean = X_train.mean(axis=0)
-    std = X_train.std(axis=0)
-    std[std == 0] = 1.0
-    return ((X_train - mean) / std).astype(np.float32), ((X_test - mean) / std).astype(np.float32)
+def example_rows(data, settings):
+    """The example's rows from its recipe: (X, X_test, y, y_test, C), pixels as float32."""
+    split = sklearn_l1.example_split(data.standard, n_train=settings.l1_train_samples)
+    return (split.X_train.astype(np.float32), split.X_test.astype(np.float32),
+            split.y_train, split.y_test, split.C)
 
 
 def objective(W, b, X, y, l1):
@@ -41,18 +41,16 @@ def objective(W, b, X, y, l1):
 def run(data, settings):
     """Fit both systems ``settings.repeats`` times (medians) and compare."""
     s = settings
-    n = s.l1_train_samples
-    d = data.standard
-    X, Xt = standardised(d.X_train[:n], d.X_test)
-    y, yt = d.y_train[:n], d.y_test
-    C = s.l1_C_times_n / n
+    X, Xt, y, yt, C = example_rows(data, s)
+    n = len(y)
     l1 = 1.0 / (C * n)
 
     timing, (skl, converged) = repeat(
-        lambda: sklearn_logistic(X, y, C=C, l1=True, solver="saga", tol=0.1), s.repeats)
+        lambda: sklearn_logistic(X, y, C=C, l1=True, solver="saga", tol=sklearn_l1.TOL),
+        s.repeats)
     W_sk = skl.coef_.T.astype(np.float32)
     b_sk = skl.intercept_.astype(np.float32)
-    sk = {"system": "scikit-learn", "recipe": f"saga, C={C:g}, tol 0.1, "
+    sk = {"system": "scikit-learn", "recipe": f"saga, C={C:g}, tol {sklearn_l1.TOL:g}, "
           f"{epochs(int(np.max(skl.n_iter_)))}" + ("" if converged else " (stopped by max_iter)"),
           "time_s": timing["median_s"], "timing": timing, "sparsity": float(np.mean(W_sk == 0)),
           "test_accuracy": float(skl.score(Xt, yt)), "objective": objective(W_sk, b_sk, X, y, l1)}
