@@ -6,17 +6,24 @@ image minus its value on the all-zero image. One 28x28 map per node. Beside it, 
 gradient of the node with respect to the input.
 
 For an affine function of the input (the linear model's scores, the first layer's
-pre-activations) the single-pixel responses add up exactly to the response to any image;
-after a non-linearity they do not. ``additivity_gap`` measures by how much.
+pre-activations ``a1``) the single-pixel responses add up exactly to the response to any
+image; after a non-linearity (already ``z1 = sigmoid(a1)``) they do not.
+``additivity_gap`` measures by how much, ``additivity_table`` for every layer at once.
+
+Layer names are those of `mnistlib.MLP.forward` (and of Deep Learning from Scratch):
+``a<l>`` is layer l's pre-activation, ``z<l>`` its activation (softmax for the last).
 
 Defined in the book chapter "Beyond linear" (``book/07_beyond_linear``).
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from .models import MLP, SoftmaxRegression
 
-__all__ = ["layer_values", "pixel_influence", "gradient_maps", "additivity_gap"]
+__all__ = ["layer_values", "pixel_influence", "image_influence", "gradient_maps",
+           "additivity_gap", "additivity_table", "LayerAdditivity", "never_lit_pixels"]
 
 
 def _as_mlp(model):
@@ -47,6 +54,50 @@ def layer_values(model, X, layer):
     return _as_mlp(model).forward(X)[layer]
 
 
+def _check_shape(net, image_shape):
+    D = net.layer_sizes[0]
+    if int(np.prod(image_shape)) != D:
+        raise ValueError(f"image_shape {image_shape} does not hold the model's {D} inputs")
+    return D
+
+
+def image_influence(model, layer, x, image_shape=(28, 28)):
+    """Each node's response to the pixels of one image, one pixel at a time.
+
+    Pixel p of the map is ``node(x_p e_p) - node(0)``: the image that keeps pixel p at its
+    value in ``x`` and is black elsewhere, against the all-zero image. Pixels that are 0 in
+    ``x`` get 0. The fourth source document draws these maps for digits ("hollowed out in
+    the shape of the digit"); for the all-white image they are the single-pixel maps.
+
+    Parameters
+    ----------
+    model : SoftmaxRegression or MLP
+    layer : str
+        As in ``layer_values``.
+    x : ndarray of shape (D,)
+        The image.
+    image_shape : tuple of int
+        ``(H, W)`` with ``H * W = D``.
+
+    Returns
+    -------
+    maps : ndarray of shape (K, H, W)
+        One map per node of the layer (K nodes).
+    """
+    net = _as_mlp(model)
+    D = _check_shape(net, image_shape)
+    x = np.asarray(x, dtype=net.dtype)
+    if x.shape != (D,):
+        raise ValueError(f"x must be one image of shape ({D},), got {x.shape}")
+    lit = np.flatnonzero(x)
+    probes = np.zeros((lit.size + 1, D), dtype=net.dtype)  # row 0: the all-zero baseline
+    probes[np.arange(1, lit.size + 1), lit] = x[lit]
+    values = net.forward(probes)[layer]
+    response = np.zeros((D, values.shape[1]), dtype=values.dtype)
+    response[lit] = values[1:] - values[0]  # (D, K); unlit pixels stay exactly 0
+    return response.T.reshape((-1,) + tuple(image_shape))
+
+
 def pixel_influence(model, layer, value=1.0, image_shape=(28, 28)):
     """Each node's response to single-pixel images, relative to the all-zero image.
 
@@ -66,14 +117,8 @@ def pixel_influence(model, layer, value=1.0, image_shape=(28, 28)):
         ``maps[k].ravel()[p] = node_k(value * e_p) - node_k(0)``.
     """
     net = _as_mlp(model)
-    D = net.layer_sizes[0]
-    if int(np.prod(image_shape)) != D:
-        raise ValueError(f"image_shape {image_shape} does not hold the model's {D} inputs")
-    probes = np.zeros((D + 1, D), dtype=net.dtype)  # row 0: the all-zero baseline
-    probes[np.arange(1, D + 1), np.arange(D)] = value
-    values = net.forward(probes)[layer]
-    response = values[1:] - values[0]  # (D, K)
-    return response.T.reshape((-1,) + tuple(image_shape))
+    D = _check_shape(net, image_shape)
+    return image_influence(net, layer, np.full(D, value, dtype=net.dtype), image_shape)
 
 
 def gradient_maps(model, layer, x0=None, image_shape=(28, 28)):
@@ -137,14 +182,101 @@ def additivity_gap(model, layer, X):
     float
         Largest absolute difference over images and nodes.
     """
-    net = _as_mlp(model)
+    return _gap_and_scale(_as_mlp(model), layer, X)[0]
+
+
+def _gap_and_scale(net, layer, X):
+    """(largest additivity gap, largest response to a whole image) over X and the nodes."""
     X = np.asarray(X, dtype=net.dtype)
     N, D = X.shape
     zero = net.forward(np.zeros((1, D), dtype=net.dtype))[layer][0]
     whole = net.forward(X)[layer] - zero
     gap = 0.0
     for n in range(N):
-        probes = np.diag(X[n])  # row p holds pixel p alone, at its value in the image
-        summed = (net.forward(probes)[layer] - zero).sum(axis=0)
+        summed = image_influence(net, layer, X[n], image_shape=(D,)).sum(axis=1)
         gap = max(gap, float(np.max(np.abs(summed - whole[n]))))
-    return gap
+    return gap, float(np.max(np.abs(whole)))
+
+
+@dataclass(frozen=True)
+class LayerAdditivity:
+    """Whether one layer's single-pixel responses add up to its response to images.
+
+    Attributes
+    ----------
+    layer : str
+        ``"a1"``, ``"z1"``, ...
+    n_nodes : int
+    gap : float
+        Largest ``|node(x) - node(0) - sum_p [node(x_p e_p) - node(0)]|`` over the images
+        and the nodes.
+    scale : float
+        Largest ``|node(x) - node(0)|``: the size of what the maps are meant to explain.
+    exact : bool
+        ``gap <= rtol * scale``: additive up to rounding.
+    """
+
+    layer: str
+    n_nodes: int
+    gap: float
+    scale: float
+    exact: bool
+
+    @property
+    def relative(self):
+        """``gap / scale`` (0 when the layer does not respond at all)."""
+        return self.gap / self.scale if self.scale else 0.0
+
+
+def additivity_table(model, X, layers=None, dtype=np.float64, rtol=None):
+    """``additivity_gap`` and the response size for every layer, with a verdict.
+
+    Parameters
+    ----------
+    model : SoftmaxRegression or MLP
+    X : ndarray of shape (N, D)
+        Images (a few dozen are plenty: each costs one forward pass of D probes).
+    layers : sequence of str, optional
+        Default every layer, ``a1, z1, a2, z2, ...``.
+    dtype : numpy float dtype
+        Arithmetic of the check; float64 (default) separates rounding from non-additivity
+        by many orders of magnitude.
+    rtol : float, optional
+        Relative tolerance of "exact"; default ``1e4`` times the machine epsilon of dtype.
+
+    Returns
+    -------
+    list of LayerAdditivity
+        In the order of ``layers``.
+    """
+    net = _as_mlp(model)
+    dtype = np.dtype(dtype)
+    net = MLP.from_weights([W.astype(dtype) for W in net.weights],
+                           [b.astype(dtype) for b in net.biases],
+                           activation=net.activation, dtype=dtype)
+    rtol = 1e4 * np.finfo(dtype).eps if rtol is None else float(rtol)
+    if layers is None:
+        layers = [f"{k}{l}" for l in range(1, len(net.weights) + 1) for k in "az"]
+    rows = []
+    for layer in layers:
+        gap, scale = _gap_and_scale(net, layer, X)
+        rows.append(LayerAdditivity(layer=layer, n_nodes=net.forward(X[:1])[layer].shape[1],
+                                    gap=gap, scale=scale, exact=gap <= rtol * scale))
+    return rows
+
+
+def never_lit_pixels(X):
+    """Pixels that are 0 in every image.
+
+    A first-layer weight row of such a pixel gets zero gradient (``dE/dW1 = X^T G`` has a
+    zero row there), so training never changes it: it keeps its initial value.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, D)
+
+    Returns
+    -------
+    ndarray of shape (D,), bool
+    """
+    return ~np.any(np.asarray(X) != 0, axis=0)

@@ -13,9 +13,10 @@ from .tensorflow_softmax import reproduce as reproduce_tensorflow_softmax
 from .theano_tutorial import compare as compare_theano_tutorial
 from .theano_tutorial import reproduce as reproduce_theano_tutorial
 
-# The fourth source (Deep Learning from Scratch network) is re-exported on the next line.
+from .dlfs_network import compare as compare_dlfs_network, reproduce as reproduce_dlfs_network
 
 __all__ = [
     "SOURCES", "compare_theano_tutorial", "reproduce_sklearn_l1",
     "reproduce_tensorflow_softmax", "reproduce_theano_tutorial",
+    "compare_dlfs_network", "reproduce_dlfs_network",
 ]
