@@ -70,3 +70,49 @@ def test_bad_layer_names_are_refused(net):
         gradient_maps(net, "a9")
     with pytest.raises(KeyError):
         pixel_influence(net, "q1")
+
+
+def test_image_influence_keeps_each_pixel_at_its_value(net, images):
+    """Is pixel p of a per-image map node(x_p e_p) - node(0), and 0 where x_p = 0?"""
+    from mnistlib.influence import image_influence
+
+    x = images[0]
+    maps = image_influence(net, "z1", x).reshape(50, 784)
+    for p in (0, 310, 399):  # unlit, lit, lit
+        probe = np.zeros((1, 784))
+        probe[0, p] = x[p]
+        expected = net.forward(probe)["z1"][0] - net.forward(np.zeros((1, 784)))["z1"][0]
+        np.testing.assert_allclose(maps[:, p], expected, atol=1e-12)
+    assert np.all(maps[:, x == 0] == 0)
+
+
+def test_additivity_table_finds_only_a1_exact(net, images):
+    """Does the table call a1 exact and every later layer not, with gap <= scale sizes?"""
+    from mnistlib.influence import additivity_table
+
+    rows = additivity_table(net, images)
+    assert [r.layer for r in rows] == ["a1", "z1", "a2", "z2", "a3", "z3"]
+    assert [r.exact for r in rows] == [True] + [False] * 5
+    assert [r.n_nodes for r in rows] == [50, 50, 100, 100, 10, 10]
+    assert all(r.scale > 0 for r in rows)
+
+
+def test_additivity_table_of_a_wrong_probe_would_not_be_exact(net, images, monkeypatch):
+    """If the probes lit pixels at 1 instead of at x_p, would a1 stop looking exact?"""
+    import mnistlib.influence as influence
+
+    right = influence.image_influence
+    monkeypatch.setattr(influence, "image_influence", lambda m, layer, x, image_shape:
+                        right(m, layer, (x > 0).astype(x.dtype), image_shape))
+    assert not influence.additivity_table(net, images, layers=["a1"])[0].exact
+
+
+def test_never_lit_pixels_get_no_first_layer_gradient(net, images):
+    """Are the pixels 0 in every image exactly the rows of W1 with zero gradient?"""
+    from mnistlib.influence import never_lit_pixels
+
+    mask = never_lit_pixels(images)
+    assert mask.shape == (784,) and mask.sum() == 784 - 100
+    _, grads = net.loss_and_grad(images, np.array([0, 1, 2]))
+    lit_rows = np.abs(grads[0]).sum(axis=1) > 0
+    np.testing.assert_array_equal(~mask, lit_rows)
