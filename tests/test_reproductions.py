@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from mnistlib import load_mnist
-from mnistlib.reproductions import (SOURCES, compare_theano_tutorial, reproduce_sklearn_l1,
+from mnistlib.reproductions import (SOURCES, agree_as_printed, compare_theano_tutorial,
+                                    reproduce_sklearn_l1,
                                     reproduce_tensorflow_softmax, reproduce_theano_tutorial)
 from mnistlib.reproductions import sklearn_l1
 
@@ -171,3 +172,12 @@ def test_tensorflow_setting_runs_1000_steps_and_evaluations_do_not_train():
     assert np.array_equal(often.model.W, rarely.model.W)
     assert often.test_accuracy == rarely.test_accuracy
     assert often.n_epochs_of_data == pytest.approx(1000 * 64 / 5000)
+
+
+def test_agree_as_printed_compares_at_the_documents_precision():
+    """Do figures agree exactly when they print the same, and only then?"""
+    assert agree_as_printed(0.16458333, 0.16458333333333333, ".6%")
+    assert not agree_as_printed(0.16458333, 0.1645842, ".6%")
+    assert agree_as_printed(0.9352, 0.93524, ".4f")
+    assert agree_as_printed(0.9352, 0.93516, ".3f")  # both print 0.935
+    assert not agree_as_printed(0.9352, 0.9349, ".4f")

@@ -93,3 +93,21 @@ SOURCES = {
         "reported": {"accuracy": 0.9352},
     },
 }
+
+
+def agree_as_printed(published: float, ours: float, fmt: str) -> bool:
+    """True when two figures print the same at the document's precision.
+
+    Parameters
+    ----------
+    published, ours : float
+    fmt : str
+        The document's format, e.g. ``".4f"`` for an accuracy printed as 0.9352 or
+        ``".6%"`` for an error rate printed as 16.458333 %.
+
+    Returns
+    -------
+    bool
+        ``format(published, fmt) == format(ours, fmt)``.
+    """
+    return format(published, fmt) == format(ours, fmt)
