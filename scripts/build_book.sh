@@ -13,6 +13,18 @@ cd "$root"
 # shellcheck source=scripts/setup_env.sh
 . scripts/setup_env.sh
 
+subset=${MNISTLIB_BOOK_SUBSET:-full}
+case "$subset" in
+  full) out_args=(); build_dir=_build ;;
+  mini) out_args=(--path-output _build/mini); build_dir=_build/mini/_build ;;
+  *) echo "MNISTLIB_BOOK_SUBSET must be 'full' or 'mini', not '$subset'." >&2; exit 2 ;;
+esac
+# Full MNIST must be here (or downloadable now) before any chapter runs: offline, this stops
+# the build in seconds with one message, instead of every chapter failing in turn.
+if [ "$subset" = full ]; then
+  python scripts/book_data_preflight.py
+fi
+
 # --- MathJax served from the built site (no CDN) ---------------------------------------
 mathjax_src=node_modules/mathjax/es5
 if [ ! -f "$mathjax_src/tex-mml-chtml.js" ]; then
@@ -33,12 +45,6 @@ cp -r "$mathjax_src/output/chtml/fonts/woff-v2" "$assets/output/chtml/fonts/"
 cp -r "$mathjax_src/input/tex/extensions" "$assets/input/tex/"
 
 # --- The build --------------------------------------------------------------------------
-subset=${MNISTLIB_BOOK_SUBSET:-full}
-case "$subset" in
-  full) out_args=(); build_dir=_build ;;
-  mini) out_args=(--path-output _build/mini); build_dir=_build/mini/_build ;;
-  *) echo "MNISTLIB_BOOK_SUBSET must be 'full' or 'mini', not '$subset'." >&2; exit 2 ;;
-esac
 # An explicit --path-output (scripts/benchmark_book_build.py) moves the build, its execution
 # cache and its stamp below: they must not touch those of the default folder.
 args=("$@")

@@ -1,0 +1,115 @@
+"""Before the book executes a chapter: is full MNIST here, or can it be fetched right now?
+
+Run by scripts/build_book.sh for a full-MNIST build (``MNISTLIB_BOOK_SUBSET`` unset or
+``full``). It exits 0 when the four verified files are in ``$MNISTLIB_DATA`` or the cache, or
+once it has downloaded them from a mirror that answered a quick probe. Otherwise it prints one
+message naming both ways out (``MNISTLIB_DATA=...`` and ``MNISTLIB_BOOK_SUBSET=mini``) and
+exits 1, within seconds: without this check every chapter would wait for the network in turn,
+and the build would end minutes later in hundreds of lines of tracebacks.
+
+Usage: python scripts/book_data_preflight.py [--probe-timeout SECONDS]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor, wait
+
+from mnistlib.data import MNISTDownloadError, fetch_mnist
+from mnistlib.data._registry import ENV_DATA, ENV_MIRRORS, MNIST_FILES, cache_dir, data_dir_from_env, mirrors
+
+#: Seconds a mirror gets to accept the connection and send its response headers. The whole
+#: probe of all mirrors (in parallel) is bounded by it too.
+PROBE_TIMEOUT = 5.0
+
+
+def ways_out(reason: str) -> str:
+    """The one message of a failed check: why, then the two commands that work."""
+    return (
+        f"The book cannot be built on full MNIST: {reason}\n"
+        "Two ways out:\n"
+        f"  {ENV_DATA}=/folder/with/the/four/files bash scripts/build_book.sh\n"
+        f"      (the folder holds {', '.join(MNIST_FILES)})\n"
+        "  MNISTLIB_BOOK_SUBSET=mini bash scripts/build_book.sh\n"
+        "      (the subset embedded in mnistlib: no files, no network)"
+    )
+
+
+def probe(url: str, timeout: float) -> str | None:
+    """Does ``url`` answer with HTTP 200 within ``timeout`` seconds? None if so, else why not."""
+    import requests  # pooch's HTTP library, installed with mnistlib
+
+    try:
+        with requests.get(url, stream=True, timeout=(timeout, timeout)) as response:
+            if response.status_code == 200:
+                return None
+            return f"HTTP {response.status_code}"
+    except requests.exceptions.RequestException as exc:
+        return type(exc).__name__
+
+
+def answering_mirrors(urls, filename: str, timeout: float) -> tuple[list[str], list[str]]:
+    """Probe every mirror for ``filename`` at once; return (those that answered, failures)."""
+    if not urls:
+        return [], ["no mirror configured"]
+    pool = ThreadPoolExecutor(max_workers=len(urls))
+    futures = {pool.submit(probe, base + filename, timeout): base for base in urls}
+    # A mirror that accepts the connection but never answers is left behind after the
+    # deadline (its thread ends at its own timeout; the pool is not waited for).
+    done, _ = wait(futures, timeout=timeout + 1.0)
+    pool.shutdown(wait=False, cancel_futures=True)
+    good, failures = [], []
+    for future, base in futures.items():
+        error = future.result() if future in done else "no answer in time"
+        if error is None:
+            good.append(base)
+        else:
+            failures.append(f"{base} ({error})")
+    return [base for base in urls if base in good], failures
+
+
+def check(probe_timeout: float = PROBE_TIMEOUT) -> int:
+    """Make sure full MNIST is available; print what happened. Returns the exit status."""
+    if data_dir_from_env() is not None:
+        # A folder the user named is read in place, never downloaded into: it works or not.
+        try:
+            fetch_mnist(download=False, progress=False)
+            return 0
+        except (OSError, ValueError) as exc:
+            print(ways_out(f"${ENV_DATA} is set but unusable.\n{exc}"), file=sys.stderr)
+            return 1
+    try:
+        fetch_mnist(download=False, progress=False)
+        return 0
+    except (OSError, ValueError):
+        pass  # missing or damaged in the cache: (re)download below
+    # Not (all) in the cache: download, but only from mirrors that answer now.
+    first_missing = next(iter(MNIST_FILES))
+    good, failures = answering_mirrors(list(mirrors()), first_missing, probe_timeout)
+    if not good:
+        reason = (f"${ENV_DATA} is not set, the cache {cache_dir()} lacks the files, and no "
+                  f"mirror answered within {probe_timeout:g} s: " + "; ".join(failures) + ".")
+        print(ways_out(reason), file=sys.stderr)
+        return 1
+    print(f"Downloading MNIST into {cache_dir()} (once) from {good[0]}", file=sys.stderr)
+    os.environ[ENV_MIRRORS] = ",".join(good)  # this process only: skip dead mirrors
+    try:
+        fetch_mnist(download=True, progress=sys.stderr.isatty())
+    except (MNISTDownloadError, OSError, ValueError) as exc:
+        print(ways_out(f"the download failed.\n{exc}"), file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--probe-timeout", type=float, default=PROBE_TIMEOUT,
+                        help="seconds each mirror gets to answer (default %(default)s)")
+    args = parser.parse_args(argv)
+    return check(args.probe_timeout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
