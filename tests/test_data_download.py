@@ -6,7 +6,9 @@ so these tests check the real checksums too.
 
 from __future__ import annotations
 
+import io
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -173,8 +175,8 @@ def test_interrupt_mid_download_leaves_no_partial_file(isolated_data_env, mirror
         def flush(self):
             self.fh.flush()
 
-    def make_interrupting(progress):
-        real = real_make(progress)
+    def make_interrupting(progress, limits):
+        real = real_make(progress, limits)
         return lambda url, output, pooch: real(url, InterruptingFile(output), pooch)
 
     monkeypatch.setattr(_download, "_make_downloader", make_interrupting)
@@ -203,12 +205,26 @@ def test_damaged_cached_copy_is_replaced(isolated_data_env, mirror_server, mnist
     assert file_sha256(target) == MNIST_FILES[NAMES[0]]
 
 
+class FakeTerminal(io.StringIO):
+    """A text stream that says it is a terminal, as a console's stderr does."""
+
+    def isatty(self):
+        return True
+
+
 @pytest.mark.full_data
-def test_progress_bar(isolated_data_env, mirror_server, mnist_data_dir, monkeypatch, refused_url, capfd):
-    """With progress=True, does stderr show which mirror is used and a progress bar reaching 100 %?"""
+@pytest.mark.parametrize("terminal", [True, False])
+def test_progress_bar_only_on_a_terminal(isolated_data_env, mirror_server, mnist_data_dir, monkeypatch,
+                                         refused_url, capfd, terminal):
+    """Does stderr say which mirror is used, with a progress bar on a terminal and none in a log file?"""
     use_mirrors(monkeypatch, refused_url, mirror_server.add("good", mnist_data_dir))
+    stream = FakeTerminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
     fetch_mnist(progress=True)
-    err = capfd.readouterr().err
+    err = stream.getvalue()
     assert f"Downloading {NAMES[0]} from http://127.0.0.1" in err
     assert "trying the next mirror" in err
-    assert "100%" in err and "9.91M/9.91M" in err
+    if terminal:
+        assert "100%" in err and "9.45M/9.45M" in err
+    else:
+        assert "\r" not in err and "%" not in err

@@ -9,7 +9,9 @@ import pytest
 
 from mnistlib.data import MNIST_FILES, describe_data, fetch_mnist, load_mnist
 from mnistlib.data import _decoded
-from mnistlib.data._decoded import decoded_path, load_raw
+from mnistlib.data._decoded import array_sha256, decoded_path, load_raw
+from mnistlib.data._idx import read_idx
+from mnistlib.data._registry import DECODED_SHA256, FILE_LAYOUT
 
 NAMES = list(MNIST_FILES)
 
@@ -107,6 +109,37 @@ def test_damaged_decoded_cache_is_rebuilt(isolated_data_env, mnist_data_dir, mon
     np.testing.assert_array_equal(again["test_labels"], good["test_labels"])
     np.testing.assert_array_equal(np.load(npy), good["test_labels"])
     assert not list(npy.parent.glob(".*"))  # no temporary files left
+
+
+@pytest.mark.full_data
+@pytest.mark.parametrize("damage", ["4 kB of flipped pixels", "labels replaced by zeros of the same shape"])
+def test_tampered_decoded_cache_never_loads(isolated_data_env, mnist_data_dir, monkeypatch, damage):
+    """Is a .npy cache entry that still has the right dtype and shape, but not the right content,
+    refused (checked by its SHA-256), decoded again from the verified file and rewritten?"""
+    monkeypatch.setenv("MNISTLIB_DATA", str(mnist_data_dir))
+    good, _ = load_raw()
+    if damage.startswith("4 kB"):
+        name, key = NAMES[2], "test_images"
+        npy = decoded_path(name)
+        raw = bytearray(npy.read_bytes())
+        start = len(raw) // 2
+        raw[start:start + 4096] = bytes(255 - b for b in raw[start:start + 4096])
+        npy.write_bytes(bytes(raw))
+        assert np.load(npy).shape == (10000, 28, 28)  # still a well-formed array of the right shape
+    else:
+        name, key = NAMES[3], "test_labels"
+        npy = decoded_path(name)
+        np.save(npy, np.zeros(10000, dtype=np.uint8))
+    again, _ = load_raw()
+    np.testing.assert_array_equal(again[key], good[key])
+    np.testing.assert_array_equal(np.load(npy), good[key])  # the entry was rewritten
+
+
+@pytest.mark.full_data
+def test_decoded_checksums_are_those_of_the_real_files(isolated_data_env, mnist_data_dir):
+    """Are the registry's decoded SHA-256 values those of the arrays read from the original files?"""
+    for name, (kind, _) in FILE_LAYOUT.items():
+        assert array_sha256(read_idx(mnist_data_dir / name, kind=kind)) == DECODED_SHA256[name]
 
 
 @pytest.mark.full_data

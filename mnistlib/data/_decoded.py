@@ -1,25 +1,28 @@
 """Decoded-array cache: the uint8 content of each verified ``.gz`` file as a ``.npy`` file.
 
-Parsing the gzip files takes about 0.3 s; loading the ``.npy`` copies takes about 10 ms.
-Each ``.npy`` file is named after the SHA-256 of the ``.gz`` file it was decoded from, and
-that checksum is verified on every load (about 10 ms for the four files), so a stale or
-foreign cache entry can never be used. The ``.npy`` files live in ``<user cache>/decoded``,
+Parsing the gzip files takes about 0.3 s; loading the ``.npy`` copies and checking them takes
+about 40 ms. Each ``.npy`` file is named after the SHA-256 of its own array content (the
+constants in :data:`~mnistlib.data._registry.DECODED_SHA256`), and that checksum is computed
+again on every load: a cache entry that was damaged, edited or replaced (flipped pixels, labels
+overwritten with zeros of the same shape) is never used; the verified ``.gz`` file is decoded
+again instead and the entry rewritten. The ``.npy`` files live in ``<user cache>/decoded``,
 also when the ``.gz`` files are read in place from ``$MNISTLIB_DATA``. If the cache folder
 is not writable, the arrays are simply decoded every time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ._download import copy_into, remove_stale_parts
 from ._fetch import fetch_mnist
 from ._idx import read_idx
-from ._registry import FILE_LAYOUT, MNIST_FILES, cache_dir
+from ._registry import DECODED_SHA256, FILE_LAYOUT, cache_dir
 
 _log = logging.getLogger(__name__)
 
@@ -27,27 +30,48 @@ _log = logging.getLogger(__name__)
 def decoded_path(filename: str) -> Path:
     """Return where the decoded copy of ``filename`` (one of :data:`MNIST_FILES`) is cached."""
     stem = filename.removesuffix(".gz")
-    return cache_dir() / "decoded" / f"{stem}.{MNIST_FILES[filename]}.npy"
+    return cache_dir() / "decoded" / f"{stem}.{DECODED_SHA256[filename]}.npy"
+
+
+def array_sha256(array: np.ndarray) -> str:
+    """Return the SHA-256 hex digest of an array's bytes in C order (dtype and shape not included)."""
+    return hashlib.sha256(memoryview(np.ascontiguousarray(array)).cast("B")).hexdigest()
 
 
 def _save_atomic(path: Path, array: np.ndarray) -> None:
     """Write ``array`` to ``path`` via a temporary file + rename; give up quietly on OSError."""
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mnistlib-decoded-", suffix=".part")
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, array)
-        os.replace(tmp, path)
+        copy_into(path.parent, path.name, lambda fh: np.save(fh, array))
+        stem = path.name.split(".")[0]
+        for old in path.parent.glob(f"{stem}.*.npy"):  # entries of earlier naming schemes
+            if old != path:
+                old.unlink()
     except OSError as exc:
         _log.info("could not cache decoded MNIST array at %s: %s", path, exc)
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.remove(tmp)
+
+
+def _load_verified(npy: Path, filename: str) -> np.ndarray | None:
+    """Return the cached array if it has the expected dtype, shape and SHA-256, else None."""
+    _, shape = FILE_LAYOUT[filename]
+    try:
+        array = np.load(npy, allow_pickle=False)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError) as exc:  # damaged cache entry: decode again
+        _log.info("ignoring unreadable decoded cache %s: %s", npy, exc)
+        return None
+    if array.dtype != np.uint8 or array.shape != shape:
+        _log.info("ignoring decoded cache %s: dtype %s shape %s", npy, array.dtype, array.shape)
+        return None
+    if array_sha256(array) != DECODED_SHA256[filename]:
+        _log.warning("ignoring decoded cache %s: its content is not the decoded MNIST file "
+                     "(SHA-256 mismatch); decoding the verified file again", npy)
+        return None
+    return array
 
 
 def decoded_array(path: Path, filename: str) -> np.ndarray:
-    """Return the uint8 array of a *verified* MNIST file, from the decoded cache if possible.
+    """Return the uint8 array of a *verified* MNIST file, from the decoded cache if it checks out.
 
     Parameters
     ----------
@@ -59,28 +83,28 @@ def decoded_array(path: Path, filename: str) -> np.ndarray:
     Returns
     -------
     array : ndarray of dtype uint8
-        Shape (N, 28, 28) for images, (N,) for labels.
+        Shape (N, 28, 28) for images, (N,) for labels; its SHA-256 is the one in
+        :data:`~mnistlib.data._registry.DECODED_SHA256`, whether it came from the cache or not.
     """
     kind, shape = FILE_LAYOUT[filename]
     npy = decoded_path(filename)
-    try:
-        array = np.load(npy, allow_pickle=False)
-        if array.dtype == np.uint8 and array.shape == shape:
-            return array
-        _log.info("ignoring decoded cache %s: dtype %s shape %s", npy, array.dtype, array.shape)
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError, EOFError) as exc:  # damaged cache entry: decode again
-        _log.info("ignoring unreadable decoded cache %s: %s", npy, exc)
+    if npy.parent.is_dir():
+        remove_stale_parts(npy.parent)
+    array = _load_verified(npy, filename)
+    if array is not None:
+        return array
     array = read_idx(path, kind=kind)
-    if array.shape != shape:
-        raise ValueError(f"{str(path)!r} holds an array of shape {array.shape}; expected {shape}.")
+    if array.shape != shape or array_sha256(array) != DECODED_SHA256[filename]:
+        raise ValueError(
+            f"{str(path)!r} decodes to an array of shape {array.shape} that is not the MNIST content "
+            f"of {filename} (expected shape {shape} and the SHA-256 in DECODED_SHA256)."
+        )
     _save_atomic(npy, array)
     return array
 
 
 def load_raw(
-    data_dir: str | os.PathLike | None = None, download: bool = True, progress: bool = True
+    data_dir: str | os.PathLike[str] | None = None, download: bool = True, progress: bool = True
 ) -> tuple[dict[str, np.ndarray], Path]:
     """Return the four MNIST arrays as uint8, and the folder the ``.gz`` files are in.
 

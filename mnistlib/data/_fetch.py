@@ -5,13 +5,44 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ._download import MNISTDownloadError, download_verified, file_sha256
+from ._download import (
+    DEFAULT_LIMITS,
+    DownloadLimits,
+    MNISTDataUnavailable,
+    MNISTDownloadError,
+    download_verified,
+    file_sha256,
+    remove_stale_parts,
+    translate_cache_errors,
+)
 from ._registry import ENV_CACHE, ENV_DATA, MNIST_FILES, cache_dir, data_dir_from_env, mirrors
 
 
-def _ways_out(cache: Path | None = None) -> str:
+class MNISTFilesNotFound(MNISTDataUnavailable, FileNotFoundError):
+    """The files are not in the cache and may not be downloaded (``download=False``)."""
+
+
+def ways_out(cache: Path | None = None, style: str = "python") -> str:
+    """Return the advice for getting MNIST, for Python users or for the command line.
+
+    Parameters
+    ----------
+    cache : pathlib.Path, optional
+        The cache folder, mentioned as a third place for the files.
+    style : {"python", "cli"}, default "python"
+        ``"python"`` names ``load_mnist(subset="mini")``; ``"cli"`` names ``--data-dir`` and
+        ``python -m mnistlib train --subset mini``.
+    """
     names = ", ".join(MNIST_FILES)
     where = f" (or put them into the cache folder {cache}, see ${ENV_CACHE})" if cache else ""
+    if style == "cli":
+        return (
+            "Two ways out:\n"
+            f"  1. put the four original MNIST files ({names}) into a folder and pass --data-dir FOLDER, "
+            f"or set the environment variable {ENV_DATA}=FOLDER{where}; or\n"
+            "  2. train on the embedded mini subset, which needs no files and no network: "
+            "python -m mnistlib train --subset mini"
+        )
     return (
         "Two ways out:\n"
         f"  1. set the environment variable {ENV_DATA} to a folder holding the four original MNIST "
@@ -21,7 +52,7 @@ def _ways_out(cache: Path | None = None) -> str:
     )
 
 
-def _explicit_dir(data_dir: str | os.PathLike | None) -> tuple[Path | None, str]:
+def _explicit_dir(data_dir: str | os.PathLike[str] | None) -> tuple[Path | None, str]:
     """Return the folder the user named (argument, else $MNISTLIB_DATA) and how it was named."""
     if data_dir is not None:
         return Path(data_dir).expanduser(), "the data_dir argument"
@@ -46,7 +77,7 @@ def _from_explicit_dir(folder: Path, origin: str) -> dict[str, Path]:
             "folder you name are read in place and never downloaded: copy the missing files there, "
             f"or leave {origin} unset to use the user cache and download on first use."
         )
-    paths = {}
+    paths: dict[str, Path] = {}
     for name, sha256 in MNIST_FILES.items():
         path = folder / name
         got = file_sha256(path)
@@ -61,7 +92,10 @@ def _from_explicit_dir(folder: Path, origin: str) -> dict[str, Path]:
 
 
 def fetch_mnist(
-    data_dir: str | os.PathLike | None = None, download: bool = True, progress: bool = True
+    data_dir: str | os.PathLike[str] | None = None,
+    download: bool = True,
+    progress: bool = True,
+    limits: DownloadLimits = DEFAULT_LIMITS,
 ) -> dict[str, Path]:
     """Return the paths of the four original MNIST files, each verified by SHA-256.
 
@@ -72,7 +106,8 @@ def fetch_mnist(
     2. the user cache, ``pooch.os_cache("mnistlib")`` or ``$MNISTLIB_CACHE``;
     3. a download into that cache from the mirrors in ``mnistlib.data._registry`` (overridable
        with ``$MNISTLIB_MIRRORS``, comma-separated), tried in order. Each file is written to a
-       temporary file in the cache folder, verified, then renamed: no partial file is ever left.
+       temporary file in the cache folder, verified, then renamed: no partial file is ever left,
+       and one left by a killed process is removed on the next call.
 
     When a verified copy is present, no network access happens at all.
 
@@ -83,7 +118,9 @@ def fetch_mnist(
     download : bool, default True
         Whether missing files may be downloaded into the cache.
     progress : bool, default True
-        Show a download progress bar on stderr.
+        Say which mirror is used, with a progress bar on stderr when stderr is a terminal.
+    limits : DownloadLimits, default DEFAULT_LIMITS
+        Connect and read timeouts and the deadline per file of each download.
 
     Returns
     -------
@@ -99,12 +136,17 @@ def fetch_mnist(
     MNISTDownloadError
         Every mirror failed (offline, say); the message tells both ways out: set
         ``$MNISTLIB_DATA`` or use ``subset="mini"``.
+    MNISTCacheError
+        The cache folder is read-only, full or a file; the message names it and the fix.
     """
     folder, origin = _explicit_dir(data_dir)
     if folder is not None:
         return _from_explicit_dir(folder, origin)
     cache = cache_dir()
-    paths = {}
+    if cache.is_dir():
+        remove_stale_parts(cache)
+    paths: dict[str, Path] = {}
+    down: set[str] = set()  # mirrors that failed for one file are not tried for the next
     for name, sha256 in MNIST_FILES.items():
         path = cache / name
         if path.is_file():
@@ -114,16 +156,17 @@ def fetch_mnist(
             if not download:
                 raise ValueError(
                     f"The cached copy {str(path)!r} has the wrong SHA-256 (damaged?). Delete it "
-                    "and call again with download=True to fetch a verified copy.\n" + _ways_out(cache)
+                    "and call again with download=True to fetch a verified copy.\n" + ways_out(cache)
                 )
-            path.unlink()  # known bad: replaced by a verified download below
+            with translate_cache_errors(cache):
+                path.unlink()  # known bad: replaced by a verified download below
         elif not download:
-            raise FileNotFoundError(
-                f"MNIST file {name} is not in the cache folder {str(cache)!r} and download=False.\n"
-                + _ways_out(cache)
-            )
+            detail = f"MNIST file {name} is not in the cache folder {str(cache)!r} and download=False."
+            raise MNISTFilesNotFound(detail, cache, ways_out(cache))
         try:
-            paths[name] = download_verified(name, sha256, cache, mirrors(), progress=progress)
+            paths[name] = download_verified(name, sha256, cache, mirrors(), progress=progress,
+                                            limits=limits, down=down)
         except MNISTDownloadError as exc:
-            raise MNISTDownloadError(f"{exc}\n\nMNIST could not be downloaded (offline?). {_ways_out(cache)}") from None
+            detail = f"{exc.detail}\n\nMNIST could not be downloaded."
+            raise MNISTDownloadError(detail, cache, ways_out(cache)) from None
     return paths

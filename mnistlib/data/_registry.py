@@ -27,6 +27,27 @@ MNIST_FILES = MappingProxyType(
     }
 )
 
+#: Size in bytes of each original file (what a mirror's Content-Length must say).
+FILE_SIZES = MappingProxyType(
+    {
+        "train-images-idx3-ubyte.gz": 9_912_422,
+        "train-labels-idx1-ubyte.gz": 28_881,
+        "t10k-images-idx3-ubyte.gz": 1_648_877,
+        "t10k-labels-idx1-ubyte.gz": 4_542,
+    }
+)
+
+#: SHA-256 of each file's decoded content (the uint8 array's bytes in C order): the decoded
+#: ``.npy`` cache is named after it and checked against it on every load.
+DECODED_SHA256 = MappingProxyType(
+    {
+        "train-images-idx3-ubyte.gz": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+        "train-labels-idx1-ubyte.gz": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
+        "t10k-images-idx3-ubyte.gz": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+        "t10k-labels-idx1-ubyte.gz": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
+    }
+)
+
 #: What each file holds: (kind, shape of the decoded array).
 FILE_LAYOUT = MappingProxyType(
     {
