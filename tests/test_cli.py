@@ -1,5 +1,6 @@
 """The command line: training end to end, its outputs, and its error handling."""
 
+import argparse
 import json
 import subprocess
 import sys
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from mnistlib import Classifier
-from mnistlib.cli import main
+from mnistlib.cli import UsageError, _check_model_size, build_parser, main, training_memory
 
 
 def test_train_writes_json_model_and_plots(tmp_path, capsys):
@@ -74,3 +75,101 @@ def test_diverging_run_fails_cleanly(capsys):
     err = capsys.readouterr().err
     assert status == 1 and "learning rate" in err and "Traceback" not in err
     assert "RuntimeWarning" not in err
+
+
+# --- a well-kept command line ----------------------------------------------------------------
+
+
+def test_version(capsys):
+    """Does --version print the package version and exit 0?"""
+    import mnistlib
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"mnistlib {mnistlib.__version__}"
+
+
+@pytest.mark.parametrize("command", ["data", "train"])
+def test_every_option_has_help_and_shows_its_default(command, capsys):
+    """Does every option of `data` and `train` have help text, with its default shown in --help?"""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
+    assert main([command, "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for action in sub._actions:
+        if "-h" in action.option_strings:
+            continue
+        assert action.help, f"{action.option_strings} has no help text"
+        if action.default is not None and not isinstance(action.default, bool):
+            shown = ",".join(map(str, action.default)) if isinstance(action.default, tuple) else action.default
+            assert f"(default: {shown})" in text, f"{action.option_strings}: default not shown"
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Make loading data or training fail loudly: the checks must come before both."""
+    import mnistlib.data
+    import mnistlib.training
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("data were loaded or training started before the arguments were checked")
+
+    monkeypatch.setattr(mnistlib.data, "load_mnist", forbidden)
+    monkeypatch.setattr(mnistlib.training, "train_sgd", forbidden)
+
+
+def test_huge_hidden_layer_is_a_usage_error_naming_the_memory(no_training, capsys):
+    """Does --hidden 100000000 give a one-line usage error with the memory it would need, before any work?"""
+    assert main(["train", "--model", "mlp", "--hidden", "100000000"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "--hidden 100000000" in err and "79,500,000,010 parameters" in err and "GiB to train" in err
+
+
+def test_training_memory_counts_parameters_and_scales_with_dtype():
+    """Is the parameter count that of the layer sizes, and does float64 need twice float32's memory?"""
+    n32, bytes32 = training_memory((784, 100, 10), 60, "float32")
+    n64, bytes64 = training_memory((784, 100, 10), 60, "float64")
+    assert n32 == n64 == 784 * 100 + 100 + 100 * 10 + 10
+    assert bytes64 == 2 * bytes32 and bytes32 > 3 * 4 * n32
+
+
+def test_small_machine_refuses_a_model_that_fits_a_large_one():
+    """Is the size check relative to the machine's memory (the default MLP passes, a tiny memory refuses)?"""
+    args = build_parser().parse_args(["train", "--model", "mlp"])
+    _check_model_size(args, memory=1 << 40)
+    with pytest.raises(UsageError, match="more than this machine's 64.0 KiB"):
+        _check_model_size(args, memory=1 << 16)
+
+
+@pytest.mark.parametrize("option", ["--json", "--save"])
+def test_output_that_is_a_folder_fails_before_training(option, tmp_path, no_training, capsys):
+    """Does --json or --save naming a folder fail at once, before loading data or training?"""
+    assert main(["train", option, str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{option} {tmp_path}: is a folder" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_writes_exactly_the_given_name(tmp_path):
+    """Does --save model write the file `model` (no .npz added), loadable with Classifier.load?"""
+    target = tmp_path / "model"
+    assert main(["train", "--epochs", "1", "--quiet", "--save", str(target)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    assert Classifier.load(target).W.shape == (784, 10)
+
+
+def test_negative_seed_names_the_option(no_training, capsys):
+    """Does --seed -1 give a usage error that names --seed?"""
+    assert main(["train", "--seed", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert "--seed" in err and "'-1'" in err
+
+
+def test_offline_data_error_gives_the_command_line_fix(isolated_data_env, capsys):
+    """Offline with nothing cached, does `data` exit 1 with the command-line fix, not Python code?"""
+    assert main(["data"]) == 1
+    err = capsys.readouterr().err
+    assert "offline?" in err
+    assert "--data-dir FOLDER" in err and "MNISTLIB_DATA=FOLDER" in err
+    assert "python -m mnistlib train --subset mini" in err
+    assert "load_mnist" not in err and "Traceback" not in err
