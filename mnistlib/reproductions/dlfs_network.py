@@ -201,13 +201,13 @@ class Comparison:
 
 
 def reproduce(subset: str = "full", data_dir=None, path=None) -> DLFSArticleRun:
-    """Run the article's recipe: the accuracy, the per-pixel maps, the all-white image.
+    """Run the article's recipe: accuracy, per-pixel maps, the all-white image.
 
     Parameters
     ----------
     subset : {"full", "mini"}
-        Test images: the 10,000 of MNIST, or the 1,000 of the embedded subset (no files
-        needed; the accuracy is then not the article's).
+        Test images: the 10,000 of MNIST, or the 1,000 of the embedded
+        subset (no files needed; the accuracy is then not the article's).
     data_dir : str or path-like, optional
         Folder of the four MNIST files (see `mnistlib.load_mnist`).
     path : str or path-like, optional
@@ -218,12 +218,17 @@ def reproduce(subset: str = "full", data_dir=None, path=None) -> DLFSArticleRun:
     DLFSArticleRun
     """
     net = dlfs_network(path)
-    data = load_mnist(split="standard", subset=subset, data_dir=data_dir, progress=False)
+    data = load_mnist(split="standard", subset=subset, data_dir=data_dir,
+                      progress=False)  # pixels / 255, as the article's loader
     n_correct = int(np.sum(net.predict(data.X_test) == data.y_test))
-    maps = {layer: pixel_influence(net, layer, value=1.0) for layer in ARTICLE_LAYERS}
+    # The baseline is the all-zero image; one pixel at a time is set to 1.
+    maps = {layer: pixel_influence(net, layer, value=1.0)
+            for layer in ARTICLE_LAYERS}
     white = net.predict_proba(np.ones((1, 784), dtype=net.dtype))[0]
-    return DLFSArticleRun(network=net, n_correct=n_correct, n_test=len(data.y_test),
-                          maps=maps, white_probabilities=white, data_source=data.summary())
+    return DLFSArticleRun(network=net, n_correct=n_correct,
+                          n_test=len(data.y_test), maps=maps,
+                          white_probabilities=white,
+                          data_source=data.summary())
 
 
 def compare(run: DLFSArticleRun, published: dict | None = None) -> Comparison:
