@@ -99,10 +99,17 @@ def run_build(log_name, *args, env=None):
     return BookBuild(proc.returncode, log, out, seconds, chosen)
 
 
+def output_args():
+    """Where the session builds: ``--path-output $BOOK_TEST_OUTPUT`` when that is set (a folder
+    of your own, so that parallel work does not share ``_build/``), else README's folders."""
+    out = os.environ.get("BOOK_TEST_OUTPUT", "").strip()
+    return ("--path-output", out) if out else ()
+
+
 @functools.cache
 def book_build():
     """The session's build of the book (run on first use, then shared)."""
-    return run_build("book_build.log")
+    return run_build("book_build.log", *output_args())
 
 
 def toc_pages():

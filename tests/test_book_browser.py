@@ -1,4 +1,5 @@
-"""The built book in headless Chromium: pages load, figures show, math renders, no JS errors.
+"""The built book in headless Chromium: pages load, figures show, math renders, no JS errors,
+and no code block scrolls sideways at a 1280 px window.
 
 A full-page screenshot of every page is kept in ``_build/screenshots/`` for a person to look at.
 """
@@ -13,6 +14,7 @@ import threading
 import pytest
 
 from _book_build import ROOT, book_build, chapter_pages, toc_pages
+from _site_check import CODE_LINE_LIMIT
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -20,7 +22,7 @@ from selenium.webdriver.chrome.service import Service
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
-# Flags that work for Debian's chromium here (TOOLCHAIN.md).
+# Flags that work for Debian's chromium in headless mode on a server.
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -111,6 +113,67 @@ return Array.from(main.querySelectorAll(".cell_output img, figure img")).map(img
   height: img.getBoundingClientRect().height,
 }));
 """
+
+
+# Opens every drop-down (solutions, hidden cells), then lists the code blocks and cards of the
+# article whose content is wider than their box: a sideways scrollbar, or clipped content.
+OVERFLOWING = """
+document.querySelectorAll("details").forEach(d => { d.open = true; });
+document.querySelectorAll(".toggle-hidden").forEach(e => e.classList.remove("toggle-hidden"));
+const main = document.querySelector("article") || document.body;
+return Array.from(main.querySelectorAll("pre, .sd-card, .sd-card-body")).filter(
+  e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1
+).map(e => ({
+  kind: e.tagName === "PRE" ? "code block" : "card",
+  scroll: e.scrollWidth, client: e.clientWidth,
+  text: (e.innerText || "").split("\\n").sort((a, b) => b.length - a.length)[0].slice(0, 90),
+}));
+"""
+
+# The longest line of x's that a code cell's block shows without a scrollbar.
+CHARACTERS_THAT_FIT = """
+const block = document.querySelector("article div.cell_input div.highlight");
+const probe = block.cloneNode(true);
+block.parentNode.appendChild(probe);
+const pre = probe.querySelector("pre");
+let fits = 0;
+for (let n = 20; n <= 200; n++) {
+  pre.textContent = "x".repeat(n);
+  if (pre.scrollWidth > pre.clientWidth) break;
+  fits = n;
+}
+probe.remove();
+return fits;
+"""
+
+
+def test_code_width_fits_the_limit(site, browser):
+    """At a 1280 px window, does a code cell's block show CODE_LINE_LIMIT (80) characters a
+    line without a sideways scrollbar (the width the sources are held to)?"""
+    browser.set_window_size(1280, 1600)
+    browser.get(f"{site}/book/02_softmax.html")
+    fits = browser.execute_script(CHARACTERS_THAT_FIT)
+    print(f"a code block at 1280 px shows {fits} characters a line")
+    assert fits >= CODE_LINE_LIMIT
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_no_code_block_scrolls_sideways(site, browser, page):
+    """At a 1280 px window, with every drop-down open, is every code block and card of the
+    page as wide as its content (no sideways scrollbar, nothing clipped)?"""
+    browser.set_window_size(1280, 1600)
+    browser.get(f"{site}/{page}.html")
+    assert browser.execute_script(OVERFLOWING) == []
+
+
+def test_overflow_check_catches_a_long_line(site, browser):
+    """Does the check above report a code block given a line wider than the page?"""
+    browser.set_window_size(1280, 1600)
+    browser.get(f"{site}/book/02_softmax.html")
+    browser.execute_script(
+        'document.querySelector("article div.cell_input pre").textContent = "y".repeat(120);')
+    overflowing = browser.execute_script(OVERFLOWING)
+    assert [o["kind"] for o in overflowing] == ["code block"]
 
 
 @pytest.mark.parametrize("page", toc_pages())

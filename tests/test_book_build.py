@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from _book_build import ROOT, book_build, chapter_pages, run_build, toc_pages
+from _book_build import ROOT, book_build, chapter_pages, output_args, run_build, toc_pages
 
 
 @pytest.fixture(scope="session")
@@ -74,13 +74,33 @@ def test_chapter_skeleton(build, page):
     assert all("dropdown" in cls.split() for cls in solutions), f"{page}: a solution is not a drop-down"
 
 
+def configured_repository():
+    """The repository address of _config.yml, or None while it is unset or the placeholder
+    (the rule of book/_ext/repository_buttons.py)."""
+    import sys
+
+    import yaml
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    try:
+        from repository_buttons import repository_url
+    finally:
+        sys.path.pop(0)
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return repository_url({"repository_url": (config.get("repository") or {}).get("url")})
+
+
 @pytest.mark.parametrize("page", chapter_pages())
 def test_launch_and_download_buttons(build, page):
-    """Do chapter pages offer Binder and a notebook download, and no Colab button (Colab cannot
-    open the MyST sources, nor install mnistlib)?"""
+    """Do chapter pages offer a notebook download, no Colab button (Colab cannot open the MyST
+    sources, nor install mnistlib), and Binder exactly when _config.yml names a real repository?"""
     html = read_page(build, page)
     name = page.split("/")[-1]
-    assert "mybinder.org/v2/gh/" in html
+    repository = configured_repository()
+    if repository is None:
+        assert "mybinder.org" not in html
+    else:
+        assert f"mybinder.org/v2/gh/{repository.split('github.com/')[-1]}" in html
     assert "colab.research.google.com" not in html
     assert f"_sources/{page}.ipynb" in html or f"{name}.ipynb" in html
     notebook = build.html_dir / "_sources" / f"{page}.ipynb"
@@ -160,7 +180,7 @@ def test_footer_copyright(build):
 def test_rebuild_takes_outputs_from_execution_cache(build):
     """When every page is re-read (--all) but no code changed, is every notebook taken from the cache?"""
     assert build.returncode == 0
-    again = run_build("book_rebuild.log", "--all")
+    again = run_build("book_rebuild.log", *output_args(), "--all")
     assert again.returncode == 0, "\n".join(again.warnings()[:30])
     assert again.executed() == []
     assert len(re.findall(r"Using cached notebook|Cached executed notebook|from cache", again.log)) >= len(chapter_pages())
