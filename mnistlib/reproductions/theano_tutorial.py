@@ -178,7 +178,8 @@ def reproduce(pixel_scale: str = "tutorial", dtype=np.float64,
         y_test_shown=data.y_test[:N_PREDICTIONS], pixel_scale=pixel_scale)
 
 
-def compare(run: TheanoTutorialRun, published: dict | None = None) -> Comparison:
+def compare(run: TheanoTutorialRun,
+            published: dict | None = None) -> Comparison:
     """Set a run's log and predictions line by line beside the document's.
 
     Parameters
