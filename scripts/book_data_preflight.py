@@ -7,7 +7,7 @@ message naming both ways out (``MNISTLIB_DATA=...`` and ``MNISTLIB_BOOK_SUBSET=m
 exits 1, within seconds: without this check every chapter would wait for the network in turn,
 and the build would end minutes later in hundreds of lines of tracebacks.
 
-Usage: python scripts/book_data_preflight.py [--probe-timeout SECONDS]
+Usage: python scripts/book_data_preflight.py
 """
 
 from __future__ import annotations
@@ -17,12 +17,9 @@ import os
 import sys
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from mnistlib.data import MNISTDownloadError, fetch_mnist
-from mnistlib.data._registry import ENV_DATA, ENV_MIRRORS, MNIST_FILES, cache_dir, data_dir_from_env, mirrors
-
-#: Seconds a mirror gets to accept the connection and send its response headers. The whole
-#: probe of all mirrors (in parallel) is bounded by it too.
-PROBE_TIMEOUT = 5.0
+from mnistlib.data import DEFAULT_LIMITS, DownloadLimits, MNISTDownloadError, fetch_mnist
+from mnistlib.data._registry import (ENV_DATA, ENV_MIRRORS, MNIST_FILES, cache_dir,
+                                     data_dir_from_env, mirrors)
 
 
 def ways_out(reason: str) -> str:
@@ -37,12 +34,16 @@ def ways_out(reason: str) -> str:
     )
 
 
-def probe(url: str, timeout: float) -> str | None:
-    """Does ``url`` answer with HTTP 200 within ``timeout`` seconds? None if so, else why not."""
+def probe(url: str, limits: DownloadLimits) -> str | None:
+    """Does ``url`` answer with HTTP 200 within mnistlib's connect and read limits?
+
+    Returns None if so, else why not.
+    """
     import requests  # pooch's HTTP library, installed with mnistlib
 
     try:
-        with requests.get(url, stream=True, timeout=(timeout, timeout)) as response:
+        timeout = (limits.connect, limits.read)
+        with requests.get(url, stream=True, timeout=timeout) as response:
             if response.status_code == 200:
                 return None
             return f"HTTP {response.status_code}"
@@ -50,15 +51,19 @@ def probe(url: str, timeout: float) -> str | None:
         return type(exc).__name__
 
 
-def answering_mirrors(urls, filename: str, timeout: float) -> tuple[list[str], list[str]]:
-    """Probe every mirror for ``filename`` at once; return (those that answered, failures)."""
+def answering_mirrors(urls, filename: str,
+                      limits: DownloadLimits) -> tuple[list[str], list[str]]:
+    """Probe every mirror for ``filename`` at once; return (those that answered, failures).
+
+    All mirrors together take at most ``limits.connect + limits.read`` seconds (and a margin).
+    """
     if not urls:
         return [], ["no mirror configured"]
     pool = ThreadPoolExecutor(max_workers=len(urls))
-    futures = {pool.submit(probe, base + filename, timeout): base for base in urls}
-    # A mirror that accepts the connection but never answers is left behind after the
-    # deadline (its thread ends at its own timeout; the pool is not waited for).
-    done, _ = wait(futures, timeout=timeout + 1.0)
+    futures = {pool.submit(probe, base + filename, limits): base for base in urls}
+    # A mirror that is still silent at the deadline is left behind (its thread ends at its
+    # own read timeout; the pool is not waited for).
+    done, _ = wait(futures, timeout=limits.connect + limits.read + 0.5)
     pool.shutdown(wait=False, cancel_futures=True)
     good, failures = [], []
     for future, base in futures.items():
@@ -70,7 +75,7 @@ def answering_mirrors(urls, filename: str, timeout: float) -> tuple[list[str], l
     return [base for base in urls if base in good], failures
 
 
-def check(probe_timeout: float = PROBE_TIMEOUT) -> int:
+def check(limits: DownloadLimits = DEFAULT_LIMITS) -> int:
     """Make sure full MNIST is available; print what happened. Returns the exit status."""
     if data_dir_from_env() is not None:
         # A folder the user named is read in place, never downloaded into: it works or not.
@@ -87,10 +92,11 @@ def check(probe_timeout: float = PROBE_TIMEOUT) -> int:
         pass  # missing or damaged in the cache: (re)download below
     # Not (all) in the cache: download, but only from mirrors that answer now.
     first_missing = next(iter(MNIST_FILES))
-    good, failures = answering_mirrors(list(mirrors()), first_missing, probe_timeout)
+    good, failures = answering_mirrors(list(mirrors()), first_missing, limits)
     if not good:
         reason = (f"${ENV_DATA} is not set, the cache {cache_dir()} lacks the files, and no "
-                  f"mirror answered within {probe_timeout:g} s: " + "; ".join(failures) + ".")
+                  f"mirror answered (within {limits.connect:g} s to connect and "
+                  f"{limits.read:g} s to reply): " + "; ".join(failures) + ".")
         print(ways_out(reason), file=sys.stderr)
         return 1
     print(f"Downloading MNIST into {cache_dir()} (once) from {good[0]}", file=sys.stderr)
@@ -104,11 +110,8 @@ def check(probe_timeout: float = PROBE_TIMEOUT) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--probe-timeout", type=float, default=PROBE_TIMEOUT,
-                        help="seconds each mirror gets to answer (default %(default)s)")
-    args = parser.parse_args(argv)
-    return check(args.probe_timeout)
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    return check()
 
 
 if __name__ == "__main__":
