@@ -2,8 +2,11 @@
 
 One command grades a whole class for an assignment::
 
-    sudo .venv/bin/python -m grading autograde 01_softmax          # submitted/<student>/01_softmax/
-    sudo .venv/bin/python -m grading autograde 01_softmax --submissions uploads/
+    python -m grading autograde 01_softmax          # submitted/<student>/01_softmax/
+    python -m grading autograde 01_softmax --submissions uploads/
+
+No root is needed: every kernel runs in a bubblewrap jail built from an unprivileged user
+namespace (as root it works the same way).
 
 It writes ``autograded/<assignment>-grades.csv`` (with a status column), feedback HTML without
 hidden tests in ``feedback/<student>/<assignment>/``, and prints a summary.
@@ -16,9 +19,11 @@ Modules, one concern each:
     reads a submission without running it; rebuilds it around the released notebook.
 ``scan``
     static scan of the student's code for constructs that deserve a human look.
-``sandbox`` / ``_launch_kernel``
-    the operating-system sandbox of the student's kernel (unprivileged user, private mount and
-    network namespaces, resource limits) and its self-test.
+``sandbox``
+    the bubblewrap jail of the student's kernel (empty root, own PID, IPC and network
+    namespaces, resource limits) and its self-test.
+``jail_limits`` / ``probe``
+    scripts that run inside the jail: the resource limits, and the self-test's probe.
 ``executor``
     nbgrader's Execute step in the sandbox, with timeouts, output limits, dead kernels handled.
 ``kernel_guard``

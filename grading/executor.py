@@ -2,8 +2,8 @@
 
 :class:`SandboxedExecute` replaces nbgrader's ``Execute`` preprocessor in ``autograde``:
 
-* the kernel starts inside :class:`grading.sandbox.Sandbox` (unprivileged user, private
-  namespaces, no network), talking to the grader over Unix sockets in its private work folder;
+* the kernel starts inside a bubblewrap jail (:class:`grading.sandbox.Sandbox`: empty root,
+  own PID, IPC and network namespaces, no network), talking to the grader over Unix sockets in its private work folder;
 * per-cell timeout (nbgrader's ``Execute.timeout``); a kernel that does not come back after the
   interrupt is killed and the remaining cells are marked "not run";
 * a kernel that dies (``os._exit``, a crash, out of memory, the per-submission wall limit) no
@@ -54,10 +54,26 @@ class SandboxKernelManager(AsyncKernelManager):
     sandbox = None
     workdir = None
 
+    @property
+    def kernel_spec(self):
+        spec = super().kernel_spec
+        if spec is not None:
+            # A signal would reach bwrap, not the kernel inside the jail's PID namespace: ask
+            # the kernel to interrupt itself over its control channel instead.
+            spec.interrupt_mode = "message"
+        return spec
+
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
-        return self.sandbox.wrap(command, self.workdir, os.path.realpath(self.connection_file),
+        return self.sandbox.wrap(command, self.workdir,
                                  console_log=os.path.join(self.workdir, "kernel.log"))
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        kw["env"] = self.sandbox.launch_env()  # the grader's environment stays outside
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        process = getattr(self.provisioner, "process", None)
+        if process is not None:
+            self.sandbox.started(process.pid)  # so that this grader (only) can end the jail
 
 
 def _error(ename, evalue):
@@ -88,6 +104,8 @@ class SandboxedExecute(Execute):
         self.km.ip = os.path.join(self._workdir, "k")
         self.km.sandbox = sandbox
         self.km.workdir = self._workdir
+        # The connection file must be inside the jail: in the work folder, with the sockets.
+        self.km.connection_file = os.path.join(self._workdir, "kernel.json")
         return self.km
 
     def _copy_assignment_files(self):
@@ -95,15 +113,11 @@ class SandboxedExecute(Execute):
         path = (self.resources or {}).get("metadata", {}).get("path")
         if not path or not os.path.isdir(path):
             return
-        sandbox = CONTEXT["sandbox"]
         for name in os.listdir(path):
             source = os.path.join(path, name)
-            if name.endswith(".ipynb") or not os.path.isfile(source):
+            if name.endswith(".ipynb") or os.path.islink(source) or not os.path.isfile(source):
                 continue
-            target = os.path.join(self._workdir, name)
-            shutil.copyfile(source, target)
-            if sandbox.mode == "user":
-                os.chown(target, sandbox.uid, sandbox.gid)
+            shutil.copyfile(source, os.path.join(self._workdir, name), follow_symlinks=False)
 
     async def async_start_new_kernel(self, **kwargs):
         kwargs["cwd"] = self._workdir

@@ -319,12 +319,13 @@ def autograded_score(course, assignment, student, course_id="mnist-softmax"):
 
 
 def sandbox_unavailable():
-    """Why the sandbox cannot run here (None when it can): it needs root."""
-    import os
+    """Why the jail cannot run here (None when it can): no bwrap, or no user namespaces."""
+    from .sandbox import Sandbox, SandboxError, run_probe
 
-    if os.geteuid() != 0:
-        return ("grading runs kernels as an unprivileged user in private namespaces, which needs "
-                "root: run these tests with sudo (CI runs as root)")
+    try:
+        run_probe(Sandbox(), {})
+    except SandboxError as exc:
+        return str(exc)
     return None
 
 

