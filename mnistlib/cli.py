@@ -226,6 +226,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     _check_model_size(args)
     data = load_mnist(split="classic", subset=args.subset, data_dir=args.data_dir,
                       dtype=np.dtype(args.dtype))
+    model: SoftmaxRegression | MLP
     if args.model == "softmax":
         model = SoftmaxRegression(l1=args.l1, l2=args.l2, dtype=args.dtype)
     else:
@@ -251,7 +252,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "stopped_early": history.stopped_early,
         "seconds": history.seconds,
     }
-    if args.model == "softmax":
+    if isinstance(model, SoftmaxRegression):
         metrics["sparsity"] = model.sparsity()
     print(f"{args.model}: {history.n_epochs} epochs, {history.n_steps} updates, "
           f"{history.seconds:.2f} s; best validation error {100 * metrics['valid_error']:.2f} %, "
@@ -267,9 +268,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         out = Path(args.plot)
         out.mkdir(parents=True, exist_ok=True)
         plots.plot_learning_curves(history).savefig(out / "learning_curves.png", dpi=100)
-        W = model.W if args.model == "softmax" else None
-        if W is not None:
-            plots.plot_weight_templates(W).savefig(out / "weights.png", dpi=100)
+        if isinstance(model, SoftmaxRegression):
+            plots.plot_weight_templates(model.W).savefig(out / "weights.png", dpi=100)
         else:
             from .influence import pixel_influence
 

@@ -6,8 +6,19 @@ look like" (``book/05_weights``), "Gradient descent and minibatch SGD" (``book/0
 linear" (``book/07_beyond_linear``).
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from matplotlib.image import AxesImage
+
+    from .training import History
 
 __all__ = [
     "symmetric_limits",
@@ -20,15 +31,17 @@ __all__ = [
 DIVERGING_CMAP = "RdBu"  # blue = positive evidence, red = negative, white = 0
 
 
-def symmetric_limits(values):
+def symmetric_limits(values: ArrayLike) -> tuple[float, float]:
     """``(vmin, vmax) = (-m, m)`` with ``m = max |values|`` (1 if all zero): 0 stays white."""
     m = float(np.max(np.abs(values))) if np.size(values) else 0.0
     m = m if m > 0 else 1.0
     return -m, m
 
 
-def _image_grid(images, n_cols, titles=None, cmap="gray_r", vmin=None, vmax=None,
-                colorbar=False, suptitle=None, panel_size=1.3):
+def _image_grid(images: Sequence[np.ndarray], n_cols: int, titles: Sequence[str] | None = None,
+                cmap: str = "gray_r", vmin: float | None = None, vmax: float | None = None,
+                colorbar: bool = False, suptitle: str | None = None,
+                panel_size: float = 1.3) -> tuple[Figure, np.ndarray, AxesImage | None]:
     """Shared layout: a grid of 28x28 panels without ticks; returns (fig, axes, last image)."""
     n = len(images)
     n_rows = int(np.ceil(n / n_cols))
@@ -52,7 +65,8 @@ def _image_grid(images, n_cols, titles=None, cmap="gray_r", vmin=None, vmax=None
     return fig, axes, im
 
 
-def plot_weight_templates(W, title="Weight templates", n_cols=5, class_names=None):
+def plot_weight_templates(W: ArrayLike, title: str | None = "Weight templates", n_cols: int = 5,
+                          class_names: Sequence[str] | None = None) -> Figure:
     """The C columns of W as 28x28 images on a diverging colormap centred on 0.
 
     Parameters
@@ -80,7 +94,8 @@ def plot_weight_templates(W, title="Weight templates", n_cols=5, class_names=Non
     return fig
 
 
-def plot_digit_grid(X, y_true=None, y_pred=None, proba=None, n_cols=10, title=None):
+def plot_digit_grid(X: ArrayLike, y_true: np.ndarray | None = None, y_pred: np.ndarray | None = None,
+                    proba: np.ndarray | None = None, n_cols: int = 10, title: str | None = None) -> Figure:
     """Digits with their true label and, optionally, the prediction and its confidence.
 
     Parameters
@@ -121,7 +136,8 @@ def plot_digit_grid(X, y_true=None, y_pred=None, proba=None, n_cols=10, title=No
     return fig
 
 
-def plot_learning_curves(history, x="epoch_float", title=None):
+def plot_learning_curves(history: History | Mapping[str, Any], x: str = "epoch_float",
+                         title: str | None = None) -> Figure:
     """Loss and error rate against training progress for train / valid / test.
 
     Parameters
@@ -137,7 +153,7 @@ def plot_learning_curves(history, x="epoch_float", title=None):
         Left: losses; right: error rates in percent; the best model (lowest validation
         error) marked when there is a validation set.
     """
-    records = history["records"] if isinstance(history, dict) else history.records
+    records = history["records"] if isinstance(history, Mapping) else history.records
     if not records:
         raise ValueError("the history has no evaluations to plot")
     col = lambda name: np.array([r.get(name, np.nan) for r in records], dtype=float)  # noqa: E731
@@ -170,7 +186,8 @@ def plot_learning_curves(history, x="epoch_float", title=None):
     return fig
 
 
-def plot_influence_maps(maps, titles=None, n_cols=10, title=None, shared_scale=False):
+def plot_influence_maps(maps: ArrayLike, titles: Sequence[str] | None = None, n_cols: int = 10,
+                        title: str | None = None, shared_scale: bool = False) -> Figure:
     """Influence or gradient maps of K nodes as images on a diverging colormap.
 
     Parameters

@@ -19,7 +19,7 @@ def iterate_minibatches(
     y: np.ndarray,
     batch_size: int,
     shuffle: bool = False,
-    seed=None,
+    seed: int | np.random.Generator | None = None,
     drop_last: bool = False,
     *,
     prefetch: bool = False,
@@ -73,25 +73,27 @@ def iterate_minibatches(
     return _batches(X, y, int(batch_size), order, drop_last)
 
 
-def _stop(n, batch_size, drop_last):
+def _stop(n: int, batch_size: int, drop_last: bool) -> int:
     """Rows covered by the batches: all n, or the whole batches only."""
     return n - n % batch_size if drop_last else n
 
 
-def _batches(X, y, batch_size, order, drop_last):
+def _batches(X: np.ndarray, y: np.ndarray, batch_size: int, order: np.ndarray | None,
+             drop_last: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     for start in range(0, _stop(len(X), batch_size, drop_last), batch_size):
         rows = slice(start, start + batch_size) if order is None else order[start : start + batch_size]
         yield X[rows], y[rows]
 
 
-def _prefetched_batches(X, y, batch_size, order, drop_last):
+def _prefetched_batches(X: np.ndarray, y: np.ndarray, batch_size: int, order: np.ndarray | None,
+                        drop_last: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     stop = _stop(len(X), batch_size, drop_last)
     # Chunks of whole batches, so that no batch straddles two chunks.
     chunk_rows = max(1, PREFETCH_ROWS // batch_size) * batch_size
     starts = range(0, stop, chunk_rows)
     buffers = [np.empty((min(chunk_rows, stop),) + X.shape[1:], dtype=X.dtype) for _ in range(2)]
 
-    def gather(k):
+    def gather(k: int) -> tuple[np.ndarray, np.ndarray]:
         end = min(starts[k] + chunk_rows, stop)
         X_chunk = buffers[k % 2][: end - starts[k]]
         if order is None:
@@ -111,6 +113,7 @@ def _prefetched_batches(X, y, batch_size, order, drop_last):
         return
     with pool:
         for k in range(len(starts)):
+            assert upcoming is not None  # there is a chunk k, so chunk 0 was submitted
             X_chunk, y_chunk = upcoming.result()
             if k + 1 < len(starts):
                 upcoming = pool.submit(gather, k + 1)  # fills the other buffer meanwhile

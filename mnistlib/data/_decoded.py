@@ -35,7 +35,7 @@ def decoded_path(filename: str) -> Path:
 
 def array_sha256(array: np.ndarray) -> str:
     """Return the SHA-256 hex digest of an array's bytes in C order (dtype and shape not included)."""
-    return hashlib.sha256(memoryview(np.ascontiguousarray(array)).cast("B")).hexdigest()
+    return hashlib.sha256(np.ascontiguousarray(array).data.cast("B")).hexdigest()
 
 
 def _save_atomic(path: Path, array: np.ndarray) -> None:

@@ -149,7 +149,7 @@ def remove_stale_parts(folder: Path, max_age: float = STALE_PART_AGE) -> list[Pa
     removed : list of pathlib.Path
         The files deleted (errors while deleting are ignored: the next call tries again).
     """
-    removed = []
+    removed: list[Path] = []
     now = time.time()
     try:
         candidates = list(folder.glob(f"{TMP_PREFIX}*{TMP_SUFFIX}"))

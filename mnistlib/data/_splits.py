@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ._decoded import load_raw
 
@@ -74,7 +75,7 @@ class MNISTSplits:
     @property
     def valid(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(X_valid, y_valid), or None for the standard split."""
-        return None if self.X_valid is None else (self.X_valid, self.y_valid)
+        return None if self.X_valid is None or self.y_valid is None else (self.X_valid, self.y_valid)
 
     @property
     def test(self) -> tuple[np.ndarray, np.ndarray]:
@@ -98,7 +99,7 @@ class MNISTSplits:
         return f"{what}, {self.split} split: " + " / ".join(counts)
 
     def __repr__(self) -> str:
-        def shape(a):
+        def shape(a: np.ndarray | None) -> tuple[int, ...] | None:
             return None if a is None else a.shape
 
         return (
@@ -133,7 +134,7 @@ def load_mini_raw() -> dict[str, np.ndarray]:
         return {key: npz[key] for key in ("X_train", "y_train", "X_valid", "y_valid", "X_test", "y_test")}
 
 
-def _check_args(split, subset, dtype, data_dir) -> np.dtype:
+def _check_args(split: str, subset: str, dtype: DTypeLike, data_dir: str | os.PathLike[str] | None) -> np.dtype:
     if split not in _SPLITS:
         raise ValueError(f"split must be one of {_SPLITS}, not {split!r}")
     if subset not in _SUBSETS:
@@ -152,8 +153,8 @@ def _check_args(split, subset, dtype, data_dir) -> np.dtype:
 def load_mnist(
     split: str = "classic",
     subset: str = "full",
-    data_dir: str | os.PathLike | None = None,
-    dtype=np.float32,
+    data_dir: str | os.PathLike[str] | None = None,
+    dtype: DTypeLike = np.float32,
     flatten: bool = True,
     download: bool = True,
     progress: bool = True,
