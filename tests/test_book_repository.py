@@ -43,7 +43,7 @@ def build_tiny_book(tmp_path, url):
     (book / "_build" / "offline_assets").mkdir(parents=True)
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     config["repository"]["url"] = url
-    config["execute"]["execute_notebooks"] = "off"
+    config["execute"]["execute_notebooks"] = "force"
     (book / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
     (book / "_toc.yml").write_text("format: jb-book\nroot: book/chapter\n", encoding="utf-8")
     (book / "book" / "chapter.md").write_text(PAGE, encoding="utf-8")
@@ -62,6 +62,7 @@ def test_real_address_gives_every_button(tmp_path):
     assert "https://github.com/example-org/softmax-course/issues" in html
     assert "https://github.com/example-org/softmax-course/edit/main/book/chapter.md" in html
     assert "mybinder.org/v2/gh/example-org/softmax-course/main" in html
+    assert "_sources/book/chapter.ipynb" in html
 
 
 @pytest.mark.parametrize("url", [PLACEHOLDER_URL, ""])
@@ -72,7 +73,9 @@ def test_placeholder_or_unset_address_leaves_the_buttons_out(tmp_path, url):
     assert "OWNER/REPOSITORY" not in html
     assert "mybinder.org" not in html
     assert "github.com" not in html.replace("github.com/executablebooks", "")
-    assert "_sources/book/chapter.md" in html  # the download button needs no repository
+    # The download buttons need no repository: the MyST source and the executed notebook.
+    assert "_sources/book/chapter.md" in html
+    assert "_sources/book/chapter.ipynb" in html
 
 
 @pytest.mark.parametrize("url, expected", [

@@ -4,9 +4,13 @@ The repository's address is set in one place, ``repository: url:`` in ``_config.
 Book hands it to the theme as ``html_theme_options["repository_url"]``). While that address is
 unset or still the placeholder, a button pointing at it would lead nowhere, so this extension
 switches off the repository, issues, edit and source buttons and the Binder launch button.
-With a real address it switches the first three on. The download button needs no repository
-and stays.
+With a real address it switches the first three on. The download buttons need no repository
+and stay: the theme offers the executed notebook (.ipynb) only when a launch button is
+configured, so without one this extension publishes that notebook itself.
 """
+
+from pathlib import Path
+from shutil import copy2
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -58,7 +62,25 @@ def configure_buttons(app: Sphinx, config: Config):
         options["repository_url"] = url
 
 
+def offer_notebook_download(app: Sphinx, pagename, templatename, context, doctree):
+    """Without launch buttons, copy a MyST page's executed notebook to ``_sources/`` and point
+    the theme's download button at it (the theme does this only for launch buttons)."""
+    if repository_url(app.config.html_theme_options) is not None or doctree is None:
+        return
+    if "kernelspec" not in app.env.metadata.get(pagename, {}):
+        return
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.is_file():
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
 def setup(app: Sphinx):
     # Early priority: before the theme reads its options.
     app.connect("config-inited", configure_buttons, priority=100)
+    # Before the theme builds its header buttons (priority 501).
+    app.connect("html-page-context", offer_notebook_download, priority=500)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
