@@ -42,7 +42,7 @@ import nbformat
 from . import executor as _executor
 from .feedback import hidden_lines, leaked_lines
 from .repair import Ungradable, read_submission, rebuild
-from .sandbox import Sandbox, SandboxError, self_test
+from .sandbox import Sandbox, SandboxError, describe, self_test
 from .scan import scan
 
 CSV_COLUMNS = ["student_id", "assignment", "status", "score", "max_score", "needs_manual_grade",
@@ -488,6 +488,7 @@ def autograde_class(assignment, *, course_dir=".", submissions=None, students=No
             grader.prepare()
         except SandboxError as exc:
             raise GradingError(str(exc)) from None
+        log(describe(grader.self_test))
         log(f"Grading {len(found)} submission(s) of {assignment} "
             f"(sandbox: {sandbox}, cell timeout {cell_timeout} s, wall limit {wall_limit} s)")
         if sandbox == "none":

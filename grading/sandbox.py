@@ -123,7 +123,12 @@ def python_paths():
              str(Path(mnistlib.__file__).resolve().parent)}
     # A virtual environment's python is a link into the base installation: keep both ends.
     paths.add(os.path.dirname(os.path.realpath(sys.executable)))
-    return sorted(p for p in paths if os.path.exists(p))
+    # Package folders added from elsewhere (a .pth file that adds another environment's
+    # site-packages, say); never the current folder or a checkout on sys.path.
+    paths |= {os.path.realpath(p) for p in sys.path
+              if os.path.basename(p.rstrip("/")) in ("site-packages", "dist-packages")}
+    paths = sorted(p for p in paths if os.path.isdir(p))
+    return [p for p in paths if not any(p.startswith(q.rstrip("/") + "/") for q in paths)]
 
 
 @dataclass
@@ -215,7 +220,8 @@ class Sandbox:
             args += ["--size", str(self.tmp_mb * 2**20)]
         args += ["--tmpfs", "/tmp"]
         for path in self.allow:
-            args += ["--ro-bind", path, path]
+            if path != "/usr" and not path.startswith("/usr/"):  # /usr is mounted already
+                args += ["--ro-bind", path, path]
         for script in ("jail_limits.py", "probe.py"):
             args += ["--ro-bind", str(HERE / script), f"{JAIL_SCRIPTS}/{script}"]
         args += ["--bind", workdir, workdir, "--chdir", workdir]
@@ -391,3 +397,15 @@ def self_test(sandbox, readable_secrets, writable_targets):
         raise SandboxError(f"mnistlib cannot be imported inside the jail: {report.get('mnistlib')}")
     report["leaks"] = found
     return report
+
+
+def describe(report):
+    """One line on what the self-test's probe saw (for the grader's log and the notes)."""
+    if not report:
+        return "no jail (--sandbox none)"
+    return (f"jail self-test passed: the probe ran as uid {report['uid']}, saw "
+            f"{len(report['processes'])} process(es) (the jail's own), "
+            f"{len(report['environ'])} environment variables (none of the grader's), "
+            f"network interfaces {', '.join(report['interfaces'])} (no network), "
+            f"{report['shm_segments']} shared memory segments, and none of its "
+            f"{len(report['attempts'])} attempts to read or write course files got through")

@@ -46,6 +46,8 @@ def test_every_student_gets_a_row_and_the_run_completes(graded_class):
     """Does one run produce a status for all 24 students, whatever each one submitted?"""
     assert len(graded_class["csv"]) == len(graded_class["expected"]) + 6
     assert "24 submission(s)" in graded_class["log"]
+    assert "jail self-test passed: the probe ran as uid 65534, saw 2 process(es)" in \
+        graded_class["log"]
     assert all(row["status"] in ("graded", "failed") for row in graded_class["csv"].values())
 
 
