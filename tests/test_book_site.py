@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from _book_build import ROOT, book_build, chapter_pages, toc_pages
+from _book_build import ROOT, book_build, toc_pages
 import _site_check as site_check
 
 
@@ -29,9 +29,9 @@ def test_internal_links_and_anchors_resolve(build):
     assert site_check.broken_links(build.html_dir) == []
 
 
-@pytest.mark.parametrize("page", chapter_pages())
+@pytest.mark.parametrize("page", toc_pages())
 def test_figures_have_captions_and_alt_text(build, page):
-    """Is every image of a chapter inside a figure with a caption, with an alt text of several
+    """Is every image of a page inside a figure with a caption, with an alt text of several
     words that is not a file name or hash?"""
     assert site_check.figure_problems(build.html_dir, pages_of(build, [page])) == []
 
