@@ -20,6 +20,7 @@ def test_zero_initialisation_predicts_uniform_probabilities():
     """Does the default (zero) initialisation give probability 1/10 to every class and loss log 10?"""
     model = SoftmaxRegression()
     X = np.random.default_rng(0).random((7, 784), dtype=np.float32)
+    assert not model.W.any()  # the teaching API creates the parameters on first use
     np.testing.assert_allclose(model.predict_proba(X), 0.1, rtol=1e-6)
     assert model.loss(X, np.arange(7)) == pytest.approx(np.log(10), rel=1e-6)
     assert model.sparsity() == 1.0
@@ -119,16 +120,21 @@ def test_save_and_load_round_trip(tmp_path):
     model.save(tmp_path / "model.npz")
     loaded = Classifier.load(tmp_path / "model.npz")
     assert isinstance(loaded, SoftmaxRegression)
-    assert loaded.l1 == 0.001 and loaded.dtype == np.float64
+    assert loaded.l1 == 0.001 and np.dtype(loaded.dtype) == np.float64
     np.testing.assert_array_equal(loaded.W, model.W)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
 @pytest.mark.parametrize("kwargs", [{"l1": -1}, {"l2": -0.1}, {"init": "ones"}])
 def test_bad_settings_are_refused(kwargs):
-    """Are negative penalties and unknown initialisations refused with a ValueError?"""
-    with pytest.raises(ValueError):
-        SoftmaxRegression(**kwargs)
+    """Are negative penalties and unknown initialisations refused with a ValueError at first
+    use (the constructor only stores its arguments, as scikit-learn requires), by the teaching
+    API and by fit alike?"""
+    model = SoftmaxRegression(**kwargs)
+    with pytest.raises(ValueError, match="penalties|init"):
+        model.W
+    with pytest.raises(ValueError, match="penalties|init"):
+        SoftmaxRegression(**kwargs).fit(np.eye(4), [0, 1, 0, 1])
 
 
 def test_a_failed_run_leaves_no_thread_or_progress_bar_behind():

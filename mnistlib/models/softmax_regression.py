@@ -8,9 +8,14 @@ the same step): the transposed scores are turned into ``(P - T)^T`` in place, W 
 column-major so that both products read ``W^T`` contiguously, and they run in row blocks.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from ..losses import softmax_loss_and_grad
+from .._checks import as_features
 from ._base import Classifier
 
 __all__ = ["SoftmaxRegression"]
@@ -27,9 +32,10 @@ class SoftmaxRegression(Classifier):
     Parameters
     ----------
     n_features : int
-        D, the number of inputs (784 for MNIST).
+        D, the number of inputs (784 for MNIST), for the teaching API: the shape of ``W``
+        before any data is seen. ``fit`` and the first ``partial_fit`` take D from X.
     n_classes : int
-        C, the number of classes.
+        C, the number of classes, likewise (``fit`` takes C from the labels).
     l2 : float
         L2 penalty ``l2/2 ||W||^2`` added to the mean cross-entropy (bias not penalised).
     l1 : float
@@ -40,43 +46,102 @@ class SoftmaxRegression(Classifier):
     init : {"zeros", "normal"}
         Zeros as in all the source documents; "normal" draws N(0, 0.01^2) with ``seed``.
     seed : int, optional
-        Seed for ``init="normal"``.
+        Seed for ``init="normal"`` and for ``fit``'s shuffling.
+    lr, batch_size, n_epochs, shuffle
+        ``fit``'s recipe, the book's minibatch SGD run (chapter 3): learning rate 0.5,
+        batches of 100, 3 shuffled epochs (about 92 % test accuracy on MNIST in a fraction
+        of a second). ``partial_fit`` makes one such epoch.
 
     Attributes
     ----------
     W : ndarray of shape (D, C)
+        The teaching attribute; ``coef_`` is its transpose (a view).
     b : ndarray of shape (C,)
+        ``intercept_`` is the same array.
+    coef_ : ndarray of shape (C, D)
+    intercept_ : ndarray of shape (C,)
+    classes_ : ndarray of shape (C,)
+        The labels (``0..C-1`` unless ``fit`` saw others).
+    n_features_in_ : int
+    n_iter_ : int
+        Epochs run by ``fit`` (or passes made by ``partial_fit``).
     """
 
     param_names = ("W", "b")
 
-    def __init__(self, n_features=784, n_classes=10, l2=0.0, l1=0.0, dtype=np.float32,
-                 init="zeros", seed=None):
-        if l1 < 0 or l2 < 0:
-            raise ValueError(f"penalties must be >= 0, got l1={l1}, l2={l2}")
-        if init not in ("zeros", "normal"):
-            raise ValueError(f"init must be 'zeros' or 'normal', got {init!r}")
-        self.n_features, self.n_classes = int(n_features), int(n_classes)
-        self.l1, self.l2 = float(l1), float(l2)
-        self.dtype = np.dtype(dtype)
+    def __init__(self, n_features: int = 784, n_classes: int = 10, l2: float = 0.0,
+                 l1: float = 0.0, dtype: Any = np.float32, init: str = "zeros",
+                 seed: int | None = 0, *, lr: float = 0.5, batch_size: int = 100,
+                 n_epochs: int = 3, shuffle: bool = True) -> None:
+        # scikit-learn's rule: store the arguments as given; they are checked on first use.
+        self.n_features, self.n_classes = n_features, n_classes
+        self.l2, self.l1, self.dtype = l2, l1, dtype
         self.init, self.seed = init, seed
+        self.lr, self.batch_size, self.n_epochs, self.shuffle = lr, batch_size, n_epochs, shuffle
+
+    def _default_sizes(self) -> tuple[int, int]:
+        return _count(self.n_features, "n_features"), _count(self.n_classes, "n_classes")
+
+    def _init_params(self, D: int, C: int) -> None:
+        """Zeros (or N(0, 0.01^2)) of shape (D, C) and (C,), after checking the settings."""
+        if not (self.l1 >= 0 and self.l2 >= 0):
+            raise ValueError(f"penalties must be >= 0, got l1={self.l1}, l2={self.l2}")
+        if self.init not in ("zeros", "normal"):
+            raise ValueError(f"init must be 'zeros' or 'normal', got {self.init!r}")
+        dtype = self._np_dtype
         # Column-major (D, C): W.T is then a contiguous (C, D) array, the layout in which
         # BLAS computes both products of an SGD step fastest.
-        self.W = np.zeros((self.n_features, self.n_classes), dtype=self.dtype, order="F")
-        self.b = np.zeros(self.n_classes, dtype=self.dtype)
-        if init == "normal":
-            rng = np.random.default_rng(seed)
-            self.W[...] = rng.normal(0.0, 0.01, size=self.W.shape)
+        W = np.zeros((D, C), dtype=dtype, order="F")
+        b = np.zeros(C, dtype=dtype)
+        if self.init == "normal":
+            rng = np.random.default_rng(self.seed)
+            W[...] = rng.normal(0.0, 0.01, size=W.shape)
+        self.__dict__["_params"] = [W, b]
 
-    def _config(self):
-        return dict(n_features=self.n_features, n_classes=self.n_classes, l2=self.l2,
-                    l1=self.l1, dtype=self.dtype.name, init=self.init, seed=self.seed)
+    @property
+    def W(self) -> np.ndarray:
+        """Weights, ndarray of shape (D, C), column-major."""
+        return self._ensure_params()[0]
 
-    def logits(self, X):
+    @W.setter
+    def W(self, value: Any) -> None:
+        self._ensure_params()[0][...] = value
+
+    @property
+    def b(self) -> np.ndarray:
+        """Biases, ndarray of shape (C,)."""
+        return self._ensure_params()[1]
+
+    @b.setter
+    def b(self, value: Any) -> None:
+        self._ensure_params()[1][...] = value
+
+    @property
+    def coef_(self) -> np.ndarray:
+        """scikit-learn's view of ``W``: shape (C, D), the same memory."""
+        if not self._has_params():
+            raise AttributeError("coef_: the model is not fitted yet (call fit)")
+        return self.W.T
+
+    @property
+    def intercept_(self) -> np.ndarray:
+        """scikit-learn's name for ``b``, shape (C,), the same array."""
+        if not self._has_params():
+            raise AttributeError("intercept_: the model is not fitted yet (call fit)")
+        return self.b
+
+    def _config(self) -> dict:
+        D, C = self.W.shape
+        return dict(n_features=D, n_classes=C, l2=self.l2, l1=self.l1,
+                    dtype=self._np_dtype.name, init=self.init, seed=self.seed)
+
+    def logits(self, X: Any) -> np.ndarray:
         """Scores ``X W + b``: X of shape (N, D) -> ndarray of shape (N, C)."""
-        return X @ self.W + self.b
+        W, b = self._ensure_params()
+        X = as_features(X, D=W.shape[0])
+        return X @ W + b
 
-    def loss_and_grad(self, X, y):
+    def loss_and_grad(self, X: Any, y: Any) -> tuple[float, list[np.ndarray]]:
         """Penalised mean cross-entropy and its gradient.
 
         The L2 term is included; the L1 term is not differentiable and is handled by the
@@ -92,7 +157,7 @@ class SoftmaxRegression(Classifier):
             loss += self.l1 * float(np.abs(self.W).sum())
         return loss, [dW, db]
 
-    def sgd_step(self, X, y, lr):
+    def sgd_step(self, X: Any, y: Any, lr: float) -> float:
         """One minibatch step: gradient step on the smooth part, then the L1 proximal step.
 
         The same update as ``W -= lr * dW`` with ``loss_and_grad``'s gradient, computed
@@ -109,15 +174,18 @@ class SoftmaxRegression(Classifier):
         float
             The minibatch's mean cross-entropy before the step (without penalties).
         """
-        X = np.asarray(X, dtype=self.dtype)
+        W, b = self._ensure_params()
+        dtype = W.dtype
+        X = np.asarray(X, dtype=dtype)
         N = X.shape[0]
-        W_T = self.W.T  # (C, D); contiguous when W is stored column-major, as __init__ does
+        C = b.shape[0]
+        W_T = W.T  # (C, D); contiguous when W is stored column-major, as __init__ does
         # Scores transposed, Z = (X W + b)^T of shape (C, N): the per-sample max and sum then
         # run along rows of length N instead of over N short rows of length C.
-        Z = np.empty((self.n_classes, N), dtype=self.dtype)
+        Z = np.empty((C, N), dtype=dtype)
         for lo in range(0, N, BLOCK_ROWS):
             np.matmul(W_T, X[lo:lo + BLOCK_ROWS].T, out=Z[:, lo:lo + BLOCK_ROWS])
-        Z += self.b[:, None]
+        Z += b[:, None]
         Z -= Z.max(axis=0)
         true_class = y * N + np.arange(N)  # flat positions of Z[y_n, n]
         shifted_true = Z.reshape(-1)[true_class]
@@ -127,23 +195,29 @@ class SoftmaxRegression(Classifier):
         # Mean NLL from the shifted scores: -log P[n, y_n] = log S_n - shifted[y_n, n].
         cost = float(np.log(S).sum() - shifted_true.sum()) / N
         Z.reshape(-1)[true_class] -= 1  # (P - T)^T
-        Z *= self.dtype.type(lr / N)
+        Z *= dtype.type(lr / N)
         if self.l2:
-            self.W *= self.dtype.type(1.0 - lr * self.l2)
+            W *= dtype.type(1.0 - lr * self.l2)
         step_T = np.empty_like(W_T, order="C")
         for lo in range(0, N, BLOCK_ROWS):
             np.matmul(Z[:, lo:lo + BLOCK_ROWS], X[lo:lo + BLOCK_ROWS], out=step_T)
             W_T -= step_T
-        self.b -= Z.sum(axis=1)
+        b -= Z.sum(axis=1)
         if self.l1:
             self._soft_threshold(lr * self.l1)
         return cost
 
-    def _soft_threshold(self, t):
+    def _soft_threshold(self, t: float) -> None:
         """Proximal step of ``t ||W||_1``: shrink every weight towards 0 by t, clip at 0."""
         W = self.W
-        np.copysign(np.maximum(np.abs(W) - self.dtype.type(t), 0, dtype=self.dtype), W, out=W)
+        np.copysign(np.maximum(np.abs(W) - W.dtype.type(t), 0, dtype=W.dtype), W, out=W)
 
-    def sparsity(self):
+    def sparsity(self) -> float:
         """Fraction of weights (entries of W) that are exactly zero, in [0, 1]."""
         return float(np.mean(self.W == 0))
+
+
+def _count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)

@@ -68,9 +68,17 @@ class AveragedModel(Classifier):
         self._buffers = [np.empty_like(p) for p in model.params]
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         """Float dtype of the parameters (that of the wrapped model)."""
-        return self.model.dtype
+        return self.model.params[0].dtype
+
+    def _has_params(self) -> bool:
+        return True
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The wrapped model's labels."""
+        return self.average.classes_
 
     @property
     def param_names(self):
