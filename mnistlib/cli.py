@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -282,10 +283,22 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
+    parser = build_parser()
+    with warnings.catch_warnings():
+        # One line per warning, as for errors, without Python's source line.
+        warnings.showwarning = _show_warning
+        return _run(parser, argv)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    print(f"mnistlib: warning: {message}", file=sys.stderr if file is None else file)
+
+
+def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     from .data import MNISTCacheError, MNISTDataUnavailable
     from .data._fetch import ways_out
 
-    parser = build_parser()
     try:
         try:
             args = parser.parse_args(argv)

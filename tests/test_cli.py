@@ -173,3 +173,22 @@ def test_offline_data_error_gives_the_command_line_fix(isolated_data_env, capsys
     assert "--data-dir FOLDER" in err and "MNISTLIB_DATA=FOLDER" in err
     assert "python -m mnistlib train --subset mini" in err
     assert "load_mnist" not in err and "Traceback" not in err
+
+
+def test_warnings_are_one_line(monkeypatch, capsys):
+    """Is a warning raised during training shown as one "mnistlib: warning:" line, without source code?"""
+    import warnings
+
+    import mnistlib.training
+
+    real = mnistlib.training.train_sgd
+
+    def warning_train_sgd(*args, **kwargs):
+        warnings.warn("the learning rate looks large", UserWarning)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mnistlib.training, "train_sgd", warning_train_sgd)
+    assert main(["train", "--epochs", "1", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "mnistlib: warning: the learning rate looks large\n" in err
+    assert "UserWarning" not in err and "warnings.warn" not in err
