@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral
 
@@ -23,7 +23,7 @@ def iterate_minibatches(
     drop_last: bool = False,
     *,
     prefetch: bool = False,
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+) -> Generator[tuple[np.ndarray, np.ndarray], None, None]:
     """Yield minibatches ``(X_batch, y_batch)`` covering the N rows of X and y once.
 
     Parameters
@@ -79,14 +79,14 @@ def _stop(n: int, batch_size: int, drop_last: bool) -> int:
 
 
 def _batches(X: np.ndarray, y: np.ndarray, batch_size: int, order: np.ndarray | None,
-             drop_last: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+             drop_last: bool) -> Generator[tuple[np.ndarray, np.ndarray], None, None]:
     for start in range(0, _stop(len(X), batch_size, drop_last), batch_size):
         rows = slice(start, start + batch_size) if order is None else order[start : start + batch_size]
         yield X[rows], y[rows]
 
 
 def _prefetched_batches(X: np.ndarray, y: np.ndarray, batch_size: int, order: np.ndarray | None,
-                        drop_last: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+                        drop_last: bool) -> Generator[tuple[np.ndarray, np.ndarray], None, None]:
     stop = _stop(len(X), batch_size, drop_last)
     # Chunks of whole batches, so that no batch straddles two chunks.
     chunk_rows = max(1, PREFETCH_ROWS // batch_size) * batch_size

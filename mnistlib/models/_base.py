@@ -238,7 +238,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
     def save(self, path: Any) -> None:
         """Write the parameters and the configuration as one ``.npz`` file."""
-        arrays = {name: p for name, p in zip(self.param_names, self.params)}
+        arrays: dict[str, Any] = {name: p for name, p in zip(self.param_names, self.params)}
         config = dict(self._config(), model=type(self).__name__)
         np.savez(path, __config__=np.array(json.dumps(config)), **arrays)
 

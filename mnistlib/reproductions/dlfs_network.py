@@ -23,6 +23,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -240,8 +241,8 @@ def compare(run: DLFSArticleRun, published: dict | None = None) -> Comparison:
     published : dict, optional
         With ``"reported": {"accuracy": float}``; default ``SOURCES["dlfs_network"]``.
     """
-    published = SOURCES["dlfs_network"] if published is None else published
-    return Comparison(published=float(published["reported"]["accuracy"]),
+    chosen: Any = SOURCES["dlfs_network"] if published is None else published
+    return Comparison(published=float(chosen["reported"]["accuracy"]),
                       ours=run.accuracy, n_test=run.n_test)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -81,7 +82,7 @@ class SklearnL1Run:
     """
 
     split: ExampleSplit
-    clf: object
+    clf: Any
     sparsity: float
     score: float
     seconds: float

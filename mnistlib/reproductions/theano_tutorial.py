@@ -115,6 +115,7 @@ class Comparison:
 def _tutorial_log(history: History, n_batches: int) -> tuple:
     """The tutorial's print statements, fed with a History."""
     lines = []
+    assert history.best_valid_error is not None and history.test_error_at_best is not None  # valid and test given
     where = f"minibatch {n_batches}/{n_batches}"
     for r in history.records:
         lines.append(f"epoch {r['epoch']}, {where}, validation error "
@@ -151,6 +152,7 @@ def reproduce(pixel_scale: str = "tutorial", dtype=np.float64,
         raise ValueError(f"pixel_scale must be one of {sorted(PIXEL_SCALES)}, "
                          f"not {pixel_scale!r}")
     data = load_mnist(split="classic", subset="mini", dtype=np.float64)
+    assert data.X_valid is not None and data.y_valid is not None  # the classic split has them
     n_train, n_valid, n_test = ROWS
 
     def pixels(X):

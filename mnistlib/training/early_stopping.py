@@ -63,9 +63,9 @@ class EarlyStopping(Callback):
 
     def reset(self) -> None:
         """Forget everything seen; start again with the initial patience."""
-        self.patience = self.initial_patience
+        self.patience: float = self.initial_patience
         self.best_error = math.inf
-        self.best_iteration = None
+        self.best_iteration: int | None = None
 
     def validation_frequency(self, n_train_batches: int) -> int:
         """Validate every ``min(n_train_batches, patience // 2)`` updates (at least 1)."""

@@ -185,7 +185,7 @@ class Evaluation(Callback):
             out["train_loss_full"] = model.loss(state.X, state.y)
         for name, data in (("valid", self.valid), ("test", self.test)):
             if data is not None:
-                out[f"{name}_error"] = evaluate_error(model, *data, batch_size=state.batch_size,
+                out[f"{name}_error"] = evaluate_error(model, data[0], data[1], batch_size=state.batch_size,
                                                       whole_batches_only=self.whole_batches)
                 out[f"{name}_loss"] = model.loss(*data)
         return out
@@ -339,7 +339,7 @@ class Trainer:
                 state.step += 1
                 for cb in callbacks:
                     cb.on_step_end(state)
-                if state.stop or state.step >= total:
+                if state.step >= total:
                     return
 
     @staticmethod
