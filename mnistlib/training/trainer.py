@@ -339,7 +339,7 @@ class Trainer:
                 state.step += 1
                 for cb in callbacks:
                     cb.on_step_end(state)
-                if state.step >= total:
+                if state.stop or state.step >= total:
                     return
 
     @staticmethod
