@@ -316,7 +316,8 @@ def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         print(f"mnistlib: error: {e.detail}" + (f"\n{advice}" if advice else ""), file=sys.stderr)
         return 1
     except (OSError, ValueError, FloatingPointError) as e:
-        print(f"mnistlib: error: {e}", file=sys.stderr)
+        # The data errors name the Python argument; here it is the option.
+        print(f"mnistlib: error: {str(e).replace('the data_dir argument', '--data-dir')}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("mnistlib: interrupted", file=sys.stderr)

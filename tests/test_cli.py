@@ -192,3 +192,11 @@ def test_warnings_are_one_line(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "mnistlib: warning: the learning rate looks large\n" in err
     assert "UserWarning" not in err and "warnings.warn" not in err
+
+
+def test_data_dir_errors_name_the_option(tmp_path, capsys):
+    """Does a --data-dir folder without the files give an error naming --data-dir, not a Python argument?"""
+    assert main(["data", "--data-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"(from --data-dir) lacks train-images-idx3-ubyte.gz" in err
+    assert "data_dir argument" not in err
