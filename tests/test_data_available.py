@@ -73,3 +73,22 @@ def test_answering_mirror_folder_and_cache(isolated_data_env, mirror_server, mni
     fetch_mnist(progress=False)
     mirror_server.requests.clear()
     assert check_available().source == "cache" and mirror_server.requests == []
+
+
+def test_mirror_answering_404_does_not_have_the_files(isolated_data_env, monkeypatch):
+    """Is a mirror that answers 404 reported as not having the files?"""
+    server = FaultMirror()
+    try:
+        monkeypatch.setenv("MNISTLIB_MIRRORS", server.url("missing"))
+        result = check_available(timeout=1)
+    finally:
+        server.close()
+    assert not result and "HTTP 404" in result.detail
+
+
+def test_damaged_cached_file_does_not_count(isolated_data_env):
+    """Is a cached file with the wrong SHA-256 counted as missing (offline: unavailable, naming it)?"""
+    isolated_data_env.mkdir()
+    (isolated_data_env / "t10k-labels-idx1-ubyte.gz").write_bytes(b"not the MNIST labels")
+    result = check_available(download=False)
+    assert not result and "t10k-labels-idx1-ubyte.gz" in result.detail
