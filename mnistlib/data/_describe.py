@@ -13,7 +13,7 @@ from ._splits import MINI_FILE, MINI_SOURCE
 
 
 def describe_data(
-    data_dir: str | os.PathLike | None = None, download: bool = True, progress: bool = True
+    data_dir: str | os.PathLike[str] | None = None, download: bool = True, progress: bool = True
 ) -> str:
     """Fetch and verify the MNIST files, and describe them in a few lines of text.
 
@@ -52,5 +52,6 @@ def describe_data(
     mini = resources.files(__package__) / MINI_FILE
     with mini.open("rb") as fh:
         mini_size = len(fh.read())
-    lines.append(f"Also available offline: the {MINI_SOURCE}, {mini_size:,} bytes; load_mnist(subset=\"mini\").")
+    lines.append(f"Also available offline: the {MINI_SOURCE}, {mini_size:,} bytes: "
+                 'load_mnist(subset="mini") in Python, python -m mnistlib train --subset mini on the command line.')
     return "\n".join(lines)
