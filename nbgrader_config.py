@@ -30,3 +30,13 @@ c.OverwriteCells.add_missing_cells = True
 # A correct answer whose code prints a warning to stderr keeps its points.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"Warning"
+
+# The class grader (`python -m grading autograde`; grading/settings.py lists every setting,
+# the command line overrides them). Kernels run in a bubblewrap jail with these limits.
+c.Grading.cell_timeout = 60  # seconds a cell may run
+c.Grading.wall_limit = 600  # seconds for everything done for one submission
+c.Grading.memory_mb = 4096  # address space of each jailed process
+c.Grading.file_mb = 256  # largest file a jailed process may write
+c.Grading.nproc = 256  # processes per jail
+c.Grading.tmp_mb = 512  # size of a jail's /tmp
+c.Grading.jobs = 0  # submissions at once on this machine (0: one per core)

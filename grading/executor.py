@@ -16,7 +16,9 @@
   (:mod:`grading.kernel_guard`); if the kernel does not answer the restore call with the
   right nonce, the test is not run and scores 0.
 
-What happened is recorded in ``RUN_LOG`` (read by the class driver for the notes column).
+What happened (notes, repairs, cells not run) is appended, one JSON line per notebook, to the
+file named by ``SandboxedExecute.run_log``, which the task that grades the submission reads
+(:mod:`grading.task`). Everything it needs comes through its configuration: no module state.
 """
 
 from __future__ import annotations
@@ -33,20 +35,15 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
-from traitlets import Integer
+import threading
+
+from traitlets import Dict, Float, Integer, Unicode
 
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
 
 from . import kernel_guard
-
-#: What happened during the last execution, filled in by SandboxedExecute (one entry per
-#: notebook): {"notes": [...], "repaired": [...], "aborted": str or None}. The driver resets it.
-RUN_LOG = []
-
-#: Set by the class driver before each submission (a Sandbox and a wall-clock deadline).
-CONTEXT = {"sandbox": None, "deadline": None}
-
+from .sandbox import Sandbox
 
 class SandboxKernelManager(AsyncKernelManager):
     """Kernel manager whose kernels start through the sandbox launcher, over Unix sockets."""
@@ -92,11 +89,20 @@ class SandboxedExecute(Execute):
         30, help="Seconds to wait for the kernel to answer the state restore before a test."
     ).tag(config=True)
 
+    jail = Dict(help="Keyword arguments of grading.sandbox.Sandbox (mode, bwrap, limits)."
+                ).tag(config=True)
+
+    deadline = Float(0.0, help="Time (time.time()) by which the submission must be done; 0 = "
+                     "none.").tag(config=True)
+
+    run_log = Unicode("", help="File to append what happened to (one JSON line per notebook)."
+                      ).tag(config=True)
+
     def create_kernel_manager(self):
-        sandbox = CONTEXT["sandbox"]
-        if sandbox is None:
-            raise RuntimeError("SandboxedExecute needs grading.executor.CONTEXT['sandbox']: "
-                               "run it through `python -m grading autograde`")
+        if not self.jail:
+            raise RuntimeError("SandboxedExecute needs its 'jail' setting: run it through "
+                               "`python -m grading autograde`")
+        self._sandbox = sandbox = Sandbox(**self.jail)
         self._workdir = sandbox.make_workdir()
         self._copy_assignment_files()
         self.km = SandboxKernelManager(kernel_name="python3", config=self.config)
@@ -131,13 +137,20 @@ class SandboxedExecute(Execute):
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         self._log = {"notes": [], "repaired": [], "threads": [], "aborted": None}
-        RUN_LOG.append(self._log)
         self._aborted = None
+        self._sandbox = None
+        timer = None
         self._guarded = False
         self._output_bytes = {}
         self._workdir = None
         try:
             with self.setup_kernel():
+                if self.deadline:
+                    # Past the wall limit (and a grace period), end the jail whatever it does.
+                    timer = threading.Timer(max(0.0, self.deadline - time.time()) + 5,
+                                            self._sandbox.kill_all)
+                    timer.daemon = True
+                    timer.start()
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
                 self._silent(kernel_guard.guard_source())
@@ -150,10 +163,15 @@ class SandboxedExecute(Execute):
         except DeadKernelError:
             pass  # already recorded by preprocess_cell; shutting the dead kernel down failed
         finally:
-            sandbox = CONTEXT["sandbox"]
-            sandbox.kill_all()
-            if self._workdir:
-                sandbox.remove_workdir(self._workdir)
+            if timer is not None:
+                timer.cancel()
+            if self._sandbox is not None:
+                self._sandbox.kill_all()
+                if self._workdir:
+                    self._sandbox.remove_workdir(self._workdir)
+            if self.run_log:
+                with open(self.run_log, "a", encoding="utf-8") as f:
+                    f.write(json.dumps(self._log) + "\n")
         self.set_widgets_metadata()
         return self.nb, self.resources
 
@@ -201,14 +219,13 @@ class SandboxedExecute(Execute):
         self._aborted = reason
         self._log["aborted"] = reason
         try:
-            if self.km is not None:
-                CONTEXT["sandbox"].kill_all()
+            if self._sandbox is not None:
+                self._sandbox.kill_all()
         except Exception:  # noqa: BLE001 - best effort, the kernel is gone either way
             pass
 
     def _deadline_passed(self):
-        deadline = CONTEXT.get("deadline")
-        return deadline is not None and time.monotonic() > deadline
+        return bool(self.deadline) and time.time() > self.deadline
 
     def _silent(self, code, user_expressions=None, timeout=None):
         """Run code without output or history; return the reply content (None if no reply)."""

@@ -1,0 +1,214 @@
+"""Grading one submission as a pure task: :func:`grade_one` (:class:`Task`) -> :class:`Result`.
+
+A task carries everything it needs as plain data (the course's nbgrader configuration, a
+gradebook that knows only the assignment, the released notebooks, the submission's files, the
+hidden lines to keep out of feedback, the settings), so it runs the same in this process, in a
+worker process (``--jobs``) or on a Dask worker on another machine (``--scheduler``). It works in
+a private temporary course folder and returns the autograded notebooks, the scores per cell, the
+feedback pages, the notes and the status; it never touches the real course: only the driver
+(:mod:`grading.autograde_class`) writes the gradebook and the CSV, from results.
+
+Steps, for one submission:
+
+1. read the submitted notebook without running it (:mod:`grading.repair`): an empty,
+   truncated, non-JSON or unknown-format file is *failed* with the reason; everything else is
+   rebuilt around the released notebook, with every change noted;
+2. scan the student's code for constructs a solution never needs (:mod:`grading.scan`);
+3. run nbgrader's autograde with :class:`grading.executor.SandboxedExecute`: the kernel runs in
+   a bubblewrap jail (:mod:`grading.sandbox`), under a per-cell timeout and the wall limit,
+   with numpy & co. restored before every test (:mod:`grading.kernel_guard`);
+4. write feedback HTML without hidden tests (:mod:`grading.feedback`), and check it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .course import _run, last_error, nbgrader_config
+from .feedback import leaked_lines
+from .repair import Ungradable, read_submission, rebuild
+from .scan import scan
+
+
+@dataclass
+class Task:
+    """Everything needed to grade one submission (plain, picklable data)."""
+
+    student_id: str
+    assignment: str
+    config: object  # the course's nbgrader Config
+    template_db: bytes  # a gradebook holding the assignment and no student
+    released: dict  # notebook name -> released notebook (JSON text)
+    files: dict  # file name -> bytes: the submitted notebooks and timestamp.txt
+    secrets: list  # hidden test lines that must not appear in feedback
+    settings: dict  # grading.settings.Grading.as_dict()
+    jail: dict  # keyword arguments of grading.sandbox.Sandbox
+    notes: list = field(default_factory=list)  # what the driver noticed while collecting
+
+
+@dataclass
+class Result:
+    """Outcome of one submission."""
+
+    student_id: str
+    status: str = "failed"  # "graded" or "failed"
+    reason: str = ""
+    review: str = ""
+    notes: list = field(default_factory=list)
+    score: float | None = None
+    max_score: float | None = None
+    needs_manual_grade: bool | None = None
+    cells: list = field(default_factory=list)  # {notebook, grade_id, auto_score, max_score, ...}
+    comments: list = field(default_factory=list)  # {notebook, grade_id, auto_comment}
+    penalties: dict = field(default_factory=dict)  # notebook -> late submission penalty
+    timestamp: str = ""
+    autograded: dict = field(default_factory=dict)  # file name -> bytes
+    feedback: dict = field(default_factory=dict)  # file name -> bytes (HTML)
+    seconds: float = 0.0
+
+
+def grade_one(task):
+    """Grade one submission; never raises for anything the submission does."""
+    started = time.monotonic()
+    result = Result(task.student_id)
+    work = Path(tempfile.mkdtemp(prefix="grading-task-"))
+    work.chmod(0o700)
+    try:
+        _grade(task, result, work)
+    except Ungradable as exc:
+        result.status, result.reason = "failed", str(exc)
+    except Exception as exc:  # noqa: BLE001 - one student must not stop the class
+        result.status = "failed"
+        result.reason = f"internal error while grading ({type(exc).__name__}: {exc})"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if result.status != "graded":
+        result.score = result.max_score = result.needs_manual_grade = None
+        result.cells, result.autograded, result.feedback = [], {}, {}
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _stage(task, staged, incoming):
+    """Rebuilt notebooks in ``staged``; returns (notes, findings)."""
+    notes, findings = list(task.notes), []
+    incoming.mkdir(parents=True)
+    for name, data in task.files.items():
+        (incoming / name).write_bytes(data)
+    if "timestamp.txt" in task.files:
+        shutil.copyfile(incoming / "timestamp.txt", staged / "timestamp.txt")
+    submitted = sorted(incoming.glob("*.ipynb"))
+    for name, text in task.released.items():
+        release = nbformat.reads(text, as_version=4)
+        path = incoming / f"{name}.ipynb"
+        if not path.is_file():
+            others = [p for p in submitted if p.stem not in task.released]
+            if len(task.released) == 1 and len(others) == 1:
+                path = others[0]
+                notes.append(f"'{path.name}' graded as '{name}.ipynb'")
+            else:
+                raise Ungradable(f"no notebook '{name}.ipynb' in the submission "
+                                 f"(found: {', '.join(p.name for p in submitted) or 'nothing'})")
+        notebook, read_notes = read_submission(path)
+        rebuilt = rebuild(notebook, release)
+        notes += read_notes + rebuilt.notes
+        findings += scan(rebuilt.student_code)
+        nbformat.write(rebuilt.notebook, staged / f"{name}.ipynb")
+    return notes, findings
+
+
+def _grade(task, result, work):
+    from nbgrader.converters import Autograde, GenerateFeedback
+
+    settings = task.settings
+    deadline = time.time() + settings["wall_limit"]
+    (work / "gradebook.db").write_bytes(task.template_db)
+    staged = work / "submitted" / task.student_id / task.assignment
+    staged.mkdir(parents=True)
+    notes, findings = _stage(task, staged, work / "incoming")
+
+    run_log = work / "run.jsonl"
+    cfg = nbgrader_config(task.config, work, task.assignment, student_id=task.student_id,
+                          submitted_directory=str(work / "submitted"),
+                          autograded_directory=str(work / "autograded"),
+                          feedback_directory=str(work / "feedback"),
+                          db_url=f"sqlite:///{work / 'gradebook.db'}")
+    cfg.Execute.timeout = settings["cell_timeout"]
+    cfg.SandboxedExecute.jail = task.jail
+    cfg.SandboxedExecute.deadline = deadline
+    cfg.SandboxedExecute.run_log = str(run_log)
+    cfg.SandboxedExecute.max_output_bytes = settings["max_output_bytes"]
+    ok, log = _run(Autograde, cfg)
+    if not ok:
+        raise Ungradable("nbgrader could not grade it: " + last_error(log))
+    repaired, threads = [], []
+    entries = [json.loads(line) for line in run_log.read_text().splitlines()] \
+        if run_log.is_file() else []
+    for entry in entries:
+        notes += entry["notes"]
+        if entry["aborted"]:
+            notes.append(f"cells not run: {entry['aborted']}")
+        repaired += [r for r in entry["repaired"] if r not in repaired]
+        threads += entry["threads"]
+    review = []
+    if repaired:
+        review.append("the notebook changed " + ", ".join(repaired[:8])
+                      + (" ..." if len(repaired) > 8 else "") + " (restored before the tests)")
+    if threads:
+        review.append(f"background threads were running during the tests ({', '.join(threads)})")
+    review += findings
+
+    if settings["feedback"]:
+        cfg.ScrubHiddenTests.secret_lines = task.secrets
+        ok, log = _run(GenerateFeedback, cfg)
+        pages = {p.name: p.read_bytes()
+                 for p in sorted((work / "feedback" / task.student_id / task.assignment).glob("*"))
+                 if p.is_file()}
+        if not ok:
+            review.append("feedback could not be written: " + last_error(log))
+            pages = {}
+        for name, data in pages.items():
+            leaks = leaked_lines(data.decode("utf-8", errors="replace"), task.secrets)
+            if leaks:
+                review.append(f"feedback withheld: it would have shown {len(leaks)} line(s) "
+                              "of hidden tests")
+                pages = {}
+                break
+        result.feedback = pages
+    autograded = work / "autograded" / task.student_id / task.assignment
+    result.autograded = {p.name: p.read_bytes() for p in sorted(autograded.glob("*"))
+                         if p.is_file()}
+    _read_scores(result, work, task.assignment, task.config.CourseDirectory.get("course_id", ""))
+    result.status = "graded"
+    result.notes = notes
+    result.reason = "; ".join(notes)
+    result.review = "; ".join(review)
+
+
+def _read_scores(result, work, assignment, course_id):
+    """Scores, comments, penalties and timestamp from the task's private gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{work / 'gradebook.db'}", course_id) as gb:
+        submission = gb.find_submission(assignment, result.student_id)
+        for notebook in submission.notebooks:
+            result.penalties[notebook.name] = notebook.late_submission_penalty
+            for grade in notebook.grades:
+                result.cells.append({"notebook": notebook.name, "grade_id": grade.name,
+                                     "auto_score": grade.auto_score,
+                                     "max_score": grade.max_score,
+                                     "needs_manual_grade": bool(grade.needs_manual_grade)})
+            for comment in notebook.comments:
+                result.comments.append({"notebook": notebook.name, "grade_id": comment.name,
+                                        "auto_comment": comment.auto_comment})
+        result.timestamp = submission.timestamp.isoformat() if submission.timestamp else ""
+        result.score = float(submission.score)
+        result.max_score = float(submission.max_score)
+        result.needs_manual_grade = bool(submission.needs_manual_grade)
