@@ -80,4 +80,51 @@ def run(data=None, settings=None, results_dir=None):
         rows.append(row)
         if filename == "autograde.json" and content is not None and "time_s" in row:
             rows += _per_assignment(content)
-    return {"title": TITLE, "columns": COLUMNS, "rows": rows, "targets": [], "notes": []}
+    targets, notes = _throughput(folder, rows)
+    return {"title": TITLE, "columns": COLUMNS, "rows": rows, "targets": targets, "notes": notes}
+
+
+#: Targets of the class grader on a 2-core machine.
+SPEEDUP_TARGET = 1.7  # 2 workers against 1
+JAIL_COST_TARGET_S = 0.2  # seconds the jail adds per submission
+
+
+def _throughput(folder, rows):
+    """Rows, targets and notes from ``autograde_throughput.json`` (written by
+    ``scripts/benchmark_autograde.py --throughput N``): submissions per minute by number of
+    workers, and the jail's cost per submission."""
+    content, why_not = _read(folder / "autograde_throughput.json")
+    if content is None:
+        return [], [f"autograde throughput {why_not} (written by "
+                    "scripts/benchmark_autograde.py --throughput 40)"]
+    n = content.get("n_submissions", "?")
+    for label, run in (content.get("runs") or {}).items():
+        rows.append({"what": f"autograde a class of {n}, {label}",
+                     "time_s": float(run["class_run_s"]), "measured": content.get("date", "?"),
+                     "how": f"{run['submissions_per_min']} submissions per minute, "
+                            f"x{run['speedup']} of 1 worker"})
+    for key, label in (("jail_new", "bubblewrap jail"), ("jail_old", "previous jail")):
+        cost = content.get(key)
+        if isinstance(cost, dict) and "jail_cost_s" in cost:
+            rows.append({"what": f"{label}: cost per submission", "time_s": cost["jail_cost_s"],
+                         "measured": content.get("date", "?"),
+                         "how": f"median {cost['jailed_s']} s jailed, {cost['unjailed_s']} s "
+                                f"without (--sandbox none), "
+                                f"{content.get('jail_submissions', '?')} submissions"})
+    targets = []
+    two = next((r for label, r in (content.get("runs") or {}).items()
+                if label.startswith("2 workers")), None)
+    if two is not None:
+        targets.append({"name": "2 workers against 1 (throughput)", "goal": f">= x{SPEEDUP_TARGET}",
+                        "value": f"x{two['speedup']}", "met": two["speedup"] >= SPEEDUP_TARGET})
+    new = content.get("jail_new") or {}
+    if "jail_cost_s" in new:
+        targets.append({"name": "time the jail adds per submission",
+                        "goal": f"<= {JAIL_COST_TARGET_S} s", "value": f"{new['jail_cost_s']} s",
+                        "met": new["jail_cost_s"] <= JAIL_COST_TARGET_S})
+    notes = []
+    if content.get("load_average_before"):
+        notes.append("load average (1, 5, 15 min) before the run "
+                     f"{content['load_average_before']}, after {content.get('load_average_after')}"
+                     ": other work on the machine slows every figure")
+    return targets, notes

@@ -5,7 +5,7 @@ import pytest
 
 from grading import fixtures as fx
 from grading.__main__ import main
-from grading.autograde_class import autograde_class
+from grading.autograde_class import CSV_COLUMNS, autograde_class
 
 ASSIGNMENT = "01_softmax"
 
@@ -76,6 +76,28 @@ def test_failed_regrade_blanks_the_old_score_but_keeps_manual_work(course, capsy
     # The export command rewrites the same CSV from the gradebook and the recorded statuses.
     assert main(["export", ASSIGNMENT, "--course-dir", str(course)]) == 0
     assert fx.read_csv(course / "autograded" / f"{ASSIGNMENT}-grades.csv")["ada"]["score"] == ""
+
+
+def test_nbgrader_export_plugin_keeps_status_and_reason(course, tmp_path):
+    """Does `nbgrader export --exporter grading.export.StatusExporter` write the status CSV,
+    with the failed re-grade's blank score and reason (nbgrader's own exporter says 0.0)?"""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "export.csv"
+    env = dict(os.environ, PYTHONPATH=str(fx.PROJECT),
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--exporter",
+                           "grading.export.StatusExporter", "--to", str(out)],
+                          cwd=course, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = fx.read_csv(out)
+    assert rows["ada"]["status"] == "failed" and rows["ada"]["score"] == ""
+    assert "not valid JSON" in rows["ada"]["reason"]
+    assert rows["bo"]["status"] == "graded" and float(rows["bo"]["score"]) == 10.0
+    with open(out, encoding="utf-8") as f:
+        assert f.readline().strip().split(",") == CSV_COLUMNS
 
 
 def test_fixing_the_submission_restores_the_grade(course):
