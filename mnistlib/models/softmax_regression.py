@@ -208,9 +208,11 @@ class SoftmaxRegression(Classifier):
         return cost
 
     def _soft_threshold(self, t: float) -> None:
-        """Proximal step of ``t ||W||_1``: shrink every weight towards 0 by t, clip at 0."""
+        """Proximal step of ``t ||W||_1``: shrink every weight towards 0 by t,
+        clip at 0."""
         W = self.W
-        np.copysign(np.maximum(np.abs(W) - W.dtype.type(t), 0, dtype=W.dtype), W, out=W)
+        shrunk = np.maximum(np.abs(W) - W.dtype.type(t), 0, dtype=W.dtype)
+        np.copysign(shrunk, W, out=W)
 
     def sparsity(self) -> float:
         """Fraction of weights (entries of W) that are exactly zero, in [0, 1]."""

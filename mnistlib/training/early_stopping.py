@@ -77,13 +77,14 @@ class EarlyStopping(Callback):
         Parameters
         ----------
         iteration : int
-            0-based count of minibatch updates done before this validation, minus one
-            (the tutorial's ``iter``).
+            0-based count of minibatch updates done before this validation,
+            minus one (the tutorial's ``iter``).
         valid_error : float
         """
         if valid_error < self.best_error:
             if valid_error < self.best_error * self.improvement_threshold:
-                self.patience = max(self.patience, iteration * self.patience_increase)
+                self.patience = max(self.patience,
+                                    iteration * self.patience_increase)
             self.best_error = valid_error
             self.best_iteration = iteration
             return True
