@@ -31,6 +31,8 @@ class Settings:
     sklearn_max_iter: int = 100
     comparable_epochs: tuple = (2, 5, 10, 20)   # ladder for "time to scikit-learn's accuracy"
     comparable_tolerance: float = 0.001         # within 0.1 percentage point
+    fit_pairs: int = 7          # interleaved fit() / train_sgd pairs (median ratio reported)
+    torch_epoch_factor: float = 3.0             # issue 12: at least 3x PyTorch's epoch
     # Section 2: best linear accuracy, chosen on the validation set.
     s2_l2: tuple = (0.0, 1e-5, 3e-5)
     s2_lr: tuple = (0.5, 1.0)
@@ -38,6 +40,7 @@ class Settings:
     s2_batch_size: int = 100
     # Section 3: epoch time against the memory and compute floors.
     pass_repeats: int = 20
+    floor_factors: tuple = ((256, 1.5), (64, 2.0))  # issue 12: epoch within these x the floor
     # Section 4: MLP.
     mlp_layers: tuple = (784, 512, 512, 10)
     mlp_l2: float = 3e-4
@@ -63,6 +66,7 @@ def full_settings():
 def quick_settings():
     """Tiny sizes on the embedded mini subset: checks that every section runs (seconds)."""
     return Settings(subset="mini", repeats=1, slow_repeats=1, torch_repeats=1, s1_epochs=1,
+                    fit_pairs=1,
                     epoch_batch_sizes=(64,), sklearn_max_iter=5, comparable_epochs=(1, 2), s2_l2=(0.0, 1e-4),
                     s2_lr=(0.5,), s2_epochs=(2,), pass_repeats=2, mlp_layers=(784, 32, 10),
                     mlp_epochs=1, l1_train_samples=1000, l1_epochs=2)

@@ -18,7 +18,7 @@ import numpy as np
 from mnistlib.models.softmax_regression import BLOCK_ROWS  # the blocks sgd_step multiplies
 from threadpoolctl import threadpool_limits
 
-from ._common import repeat
+from ._common import repeat, target
 
 TITLE = "3. Against the physical limits: one epoch / the larger of the memory and compute floors"
 COLUMNS = [("what", "measurement", "{}"), ("time_s", "time [s]", "{:.4f}"),
@@ -100,5 +100,16 @@ def run(data, settings):
     notes = [f"floor = {floor * 1e3:.1f} ms, the larger of the two; an epoch's products are "
              f"2 x {N:,} x {D} x {n_classes} multiply-adds ({flops / 1e9:.2f} GFLOP)",
              "train_sgd gathers the next rows on a second thread while the first computes"]
-    return {"title": TITLE, "columns": COLUMNS, "rows": rows, "floor_s": floor, "targets": [],
+    full = data.subset == "full"
+    targets = []
+    for batch_size, factor in s.floor_factors:
+        epochs = [r for r in rows if r["what"].startswith(f"SGD epoch, batch {batch_size},")]
+        if not epochs:
+            continue
+        worst = max(r["time_s"] / compute["median_s"] for r in epochs)
+        targets.append(target(f"SGD epoch at batch {batch_size} within {factor:g}x the compute "
+                              f"floor", f"<= {factor:g}x",
+                              f"{worst:.2f}x (slower of in order / shuffled)",
+                              worst <= factor, applies=full))
+    return {"title": TITLE, "columns": COLUMNS, "rows": rows, "floor_s": floor, "targets": targets,
             "notes": notes}

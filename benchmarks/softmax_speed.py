@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import mnistlib
 
-from ._common import epochs, repeat, target, torch_or_reason
+import statistics
+
+from ._common import epochs, repeat, target, timed, torch_or_reason
 from . import best_linear
 from .baselines import sklearn_logistic, torch_accuracy, torch_softmax_sgd
 
@@ -32,6 +34,29 @@ def mnistlib_sgd(X, y, *, lr, batch_size, n_epochs, seed=0):
     mnistlib.train_sgd(model, X, y, lr=lr, batch_size=batch_size, n_epochs=n_epochs,
                        shuffle=True, seed=seed)
     return model
+
+
+def mnistlib_fit(X, y, *, lr, batch_size, n_epochs, seed=0):
+    """The same recipe through the scikit-learn API: ``SoftmaxRegression(...).fit(X, y)``."""
+    return mnistlib.SoftmaxRegression(lr=lr, batch_size=batch_size, n_epochs=n_epochs,
+                                      seed=seed).fit(X, y)
+
+
+def fit_overhead(X, y, settings):
+    """fit() against train_sgd on section 1's recipe, interleaved so that both see the same
+    machine load; returns the timings and the median of the per-pair ratios fit / train_sgd."""
+    s = settings
+    recipe = dict(lr=s.s1_lr, batch_size=s.s1_batch_size, n_epochs=s.s1_epochs)
+    sgd_times, fit_times = [], []
+    for _ in range(max(1, s.fit_pairs)):
+        sgd, _ = timed(mnistlib_sgd, X, y, **recipe)
+        fit, _ = timed(mnistlib_fit, X, y, **recipe)
+        sgd_times.append(sgd)
+        fit_times.append(fit)
+    ratios = [f / t for f, t in zip(fit_times, sgd_times)]
+    return {"train_sgd_s": statistics.median(sgd_times), "fit_s": statistics.median(fit_times),
+            "train_sgd_times_s": sgd_times, "fit_times_s": fit_times, "ratios": ratios,
+            "median_ratio": statistics.median(ratios)}
 
 
 def run(data, settings, best=None):
@@ -64,6 +89,15 @@ def run(data, settings, best=None):
     base = {"system": "mnistlib", "recipe": recipe, "time_s": timing["median_s"],
             "timing": timing, "test_accuracy": model.score(Xt, yt), "ratio": 1.0}
     rows.append(base)
+
+    overhead = fit_overhead(X, y, s)
+    rows.append({"system": "mnistlib, scikit-learn API", "recipe": recipe + ", fit(X, y)",
+                 "time_s": overhead["fit_s"], "timing": overhead,
+                 "test_accuracy": mnistlib_fit(X, y, lr=s.s1_lr, batch_size=s.s1_batch_size,
+                                               n_epochs=s.s1_epochs).score(Xt, yt),
+                 "ratio": overhead["median_ratio"]})
+    notes.append(f"fit / train_sgd: median of {len(overhead['ratios'])} interleaved pairs "
+                 f"({overhead['median_ratio']:.3f})")
 
     torch, why_not = torch_or_reason()
     for loader, threads, name in TORCH_VARIANTS:
@@ -128,6 +162,10 @@ def run(data, settings, best=None):
     targets = [target("mnistlib passes 92.0 % test accuracy within 2 s", ">= 92.0 % in <= 2 s",
                       f"{base['test_accuracy']:.2%} in {base['time_s']:.2f} s",
                       base["test_accuracy"] >= 0.92 and base["time_s"] <= 2.0, applies=full)]
+    targets.append(target("fit() through the scikit-learn API at most 5 % slower than train_sgd",
+                          "<= 1.05x", f"{overhead['median_ratio']:.3f}x (median of "
+                          f"{len(overhead['ratios'])} interleaved pairs)",
+                          overhead["median_ratio"] <= 1.05, applies=full))
     if comparable is not None:
         targets.append(target(
             "at least 20x faster than scikit-learn to a comparable accuracy", ">= 20x",
@@ -135,11 +173,12 @@ def run(data, settings, best=None):
             f"vs {sk['test_accuracy']:.2%} in {sk['time_s']:.1f} s)",
             sk["ratio"] >= 20 and comparable["reached"], applies=full))
     for bs in s.epoch_batch_sizes:
-        name = f"at least 5x faster per epoch than PyTorch CPU at batch {bs}"
+        name = f"at least {s.torch_epoch_factor:g}x faster per epoch than PyTorch CPU at batch {bs}"
         ratios = {r["system"]: r["ratio"] for r in epoch_rows
                   if r["batch_size"] == bs and r["system"] != "mnistlib" and "ratio" in r}
         if not ratios:
-            targets.append({"name": name, "goal": ">= 5x", "value": why_not, "met": None})
+            targets.append({"name": name, "goal": f">= {s.torch_epoch_factor:g}x", "value": why_not,
+                            "met": None})
             continue
         # Judged twice: against PyTorch as installed (default threads) and against its fastest
         # variant here (one thread), so that no flattering setting hides a slow one.
@@ -147,8 +186,8 @@ def run(data, settings, best=None):
                             ("any PyTorch variant, the fastest included", lambda k: True)):
             chosen = {k: v for k, v in ratios.items() if pick(k)}
             slowest_gap = min(chosen, key=chosen.get)
-            targets.append(target(f"{name}, {label}", ">= 5x",
+            targets.append(target(f"{name}, {label}", f">= {s.torch_epoch_factor:g}x",
                                   f"{chosen[slowest_gap]:.1f}x against {slowest_gap}",
-                                  chosen[slowest_gap] >= 5, applies=full))
+                                  chosen[slowest_gap] >= s.torch_epoch_factor, applies=full))
     return {"title": TITLE.format(n_train=X.shape[0], n_test=Xt.shape[0]), "columns": COLUMNS, "rows": rows, "epoch_columns": EPOCH_COLUMNS,
             "epoch_rows": epoch_rows, "targets": targets, "notes": notes}

@@ -98,6 +98,7 @@ def warn_if_raw_pixels(X: np.ndarray, name: str = "X", rows: int = 1000) -> None
     Only the first ``rows`` rows are looked at, so that the check costs nothing on 60,000 rows.
     """
     head = X[:rows]
+    hi: float
     if head.dtype.kind in "biu":
         hi = int(head.max())
         looks_raw = hi > 1 and int(head.min()) >= 0 and hi <= 255
