@@ -152,7 +152,8 @@ def reproduce(pixel_scale: str = "tutorial", dtype=np.float64,
         raise ValueError(f"pixel_scale must be one of {sorted(PIXEL_SCALES)}, "
                          f"not {pixel_scale!r}")
     data = load_mnist(split="classic", subset="mini", dtype=np.float64)
-    assert data.X_valid is not None and data.y_valid is not None  # the classic split has them
+    # The classic split has a validation set (the assert narrows the type).
+    assert data.X_valid is not None and data.y_valid is not None
     n_train, n_valid, n_test = ROWS
 
     def pixels(X):
