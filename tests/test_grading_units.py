@@ -7,6 +7,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import types
 
 import nbformat
 import pytest
@@ -291,3 +292,8 @@ def test_kernel_guard_restores_what_a_notebook_replaced():
         assert shell.run_cell("np.allclose(1, 2)").result is False
     finally:
         InteractiveShell.clear_instance()
+        # The guard made the protected modules read-only in this (pytest's) process:
+        # undo it, or later tests cannot monkeypatch numpy or mnistlib.
+        for module in list(sys.modules.values()):
+            if type(module).__name__ == "_ReadOnlyModule":
+                module.__class__ = types.ModuleType
