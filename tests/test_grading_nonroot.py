@@ -11,6 +11,7 @@ import json
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,25 @@ def _user_venv(folder):
     return venv
 
 
+def _let_others_traverse(paths):
+    """Let others read ``paths`` and pass through their ancestors, where they cannot yet.
+
+    A fresh clone may sit below a private folder (mode 0700): the test user must reach the
+    project and its environment to import them. Returns what to undo, as (folder, old mode).
+    """
+    changed = []
+    for path in paths:
+        path = Path(path).resolve()
+        # Python lists the folders it imports from (r); it only passes through the others (x).
+        wanted = [(path, stat.S_IROTH | stat.S_IXOTH)] + [(p, stat.S_IXOTH) for p in path.parents]
+        for folder, bits in wanted:
+            mode = folder.stat().st_mode
+            if mode & bits != bits:
+                os.chmod(folder, mode | bits)
+                changed.append((folder, mode))
+    return changed
+
+
 @pytest.fixture(scope="module")
 def user_run():
     """Grade five students as a normal user; return the CSV rows, the log and the course."""
@@ -72,6 +92,8 @@ def user_run():
                         "/usr/sbin/nologin", USER], check=True)
     entry = pwd.getpwnam(USER)
     base = Path(tempfile.mkdtemp(prefix="grading-user-"))
+    site_dirs = [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
+    opened = _let_others_traverse([fx.PROJECT, sys.prefix, *site_dirs])
     try:
         os.chmod(base, 0o755)
         venv = _user_venv(base)
@@ -99,6 +121,8 @@ def user_run():
         yield {"done": done, "rows": rows, "course": course, "uid": entry.pw_uid}
     finally:
         shutil.rmtree(base, ignore_errors=True)
+        for folder, mode in reversed(opened):
+            os.chmod(folder, mode)
 
 
 def test_a_normal_user_grades_a_class(user_run):
