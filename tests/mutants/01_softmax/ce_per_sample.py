@@ -1,0 +1,12 @@
+"""Mutant: returns the vector of per-sample losses, not their mean."""
+
+CELL = "cross_entropy"  # the answer cell this file replaces
+MUST_LOSE = ('test_cross_entropy',)  # test cells that must lose points
+
+import numpy as np
+
+
+def cross_entropy(Z, y):
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    log_P = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -log_P[np.arange(len(y)), y]

@@ -1,0 +1,15 @@
+"""Mutant: scales the caller's images in place while computing the gradient."""
+
+CELL = "softmax_loss_and_grad"  # the answer cell this file replaces
+MUST_LOSE = ('test_grad_hidden',)  # test cells that must lose points
+
+import numpy as np
+
+
+def softmax_loss_and_grad(W, b, X, y):
+    n = X.shape[0]
+    Z = X @ W + b
+    G = softmax(Z)
+    G[np.arange(n), y] -= 1.0
+    X /= n
+    return cross_entropy(Z, y), X.T @ G, G.sum(axis=0) / n

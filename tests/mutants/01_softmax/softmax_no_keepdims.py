@@ -1,0 +1,11 @@
+"""Mutant: sums without keepdims: broadcasts along the wrong axis (or fails) for most shapes."""
+
+CELL = "softmax"  # the answer cell this file replaces
+MUST_LOSE = ('test_softmax',)  # test cells that must lose points
+
+import numpy as np
+
+
+def softmax(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1)
