@@ -270,9 +270,13 @@ def autograde_class(assignment, *, course_dir=".", submissions=None, students=No
             status[result.student_id] = entry
             save_status(course, assignment, status)
 
-        with _stop_on_sigterm():
+        with _stop_on_sigterm() as stop:
             try:
                 for i, (task, outcome) in enumerate(run.results(tasks), 1):
+                    if stop.requested:
+                        # nbgrader may have caught the interrupt inside this submission: its
+                        # result is not a grade.
+                        raise KeyboardInterrupt
                     result = run.record(outcome)
                     results.append(result)
                     note(result)
@@ -308,24 +312,28 @@ def autograde_class(assignment, *, course_dir=".", submissions=None, students=No
 
 
 class _stop_on_sigterm:
-    """Within the block, SIGTERM stops the run like Ctrl-C (KeyboardInterrupt)."""
+    """Within the block, SIGTERM and SIGINT stop the run (KeyboardInterrupt), even where the
+    grader was started with SIGINT ignored (in the background, by a script)."""
 
     def __enter__(self):
         import signal
         import threading
 
-        self._previous = None
+        self._previous = {}
+        self.requested = False
         if threading.current_thread() is threading.main_thread():
             def interrupt(signum, frame):
+                self.requested = True
                 raise KeyboardInterrupt
-            self._previous = signal.signal(signal.SIGTERM, interrupt)
+            for which in (signal.SIGTERM, signal.SIGINT):
+                self._previous[which] = signal.signal(which, interrupt)
         return self
 
     def __exit__(self, *exc):
         import signal
 
-        if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
+        for which, handler in self._previous.items():
+            signal.signal(which, handler)
         return False
 
 

@@ -78,6 +78,20 @@ def _error(ename, evalue):
                       traceback=[f"{ename}: {evalue}"])
 
 
+def _merge_streams(outputs):
+    """Join consecutive stream outputs of the same name: how the kernel chunked its output
+    depends on timing, and the feedback must not."""
+    merged = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (last is not None and output.output_type == "stream" == last.output_type
+                and output.name == last.name):
+            last.text = "".join(last.text) + "".join(output.text)
+        else:
+            merged.append(output)
+    return merged
+
+
 class SandboxedExecute(Execute):
     """nbgrader's Execute, in the sandbox, with the protections listed in the module doc."""
 
@@ -194,6 +208,9 @@ class SandboxedExecute(Execute):
             reason = ("the submission reached the grader's time limit" if self._deadline_passed()
                       else "the kernel died (os._exit, a crash or running out of memory)")
             cell.outputs.append(_error("DeadKernelError", f"{reason} while running this cell"))
+            # Whether the kernel announced the cell before it died is a race: the cell never
+            # completed, so it has no execution count (the same feedback in every mode).
+            cell.execution_count = None
             self._abort(f"{reason} in an earlier cell")
             return cell, resources
         if any(o.output_type == "error" and o.get("ename") == "CellTimeoutError"
@@ -207,6 +224,7 @@ class SandboxedExecute(Execute):
             for output in cell.outputs:
                 if output.output_type == "stream" and output.name == "stderr":
                     output.name = "stdout"  # a warning must not cost the test its points
+        cell.outputs = _merge_streams(cell.outputs)
         return cell, resources
 
     # -- helpers ----------------------------------------------------------------------------

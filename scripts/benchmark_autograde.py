@@ -1,7 +1,15 @@
 """Autograde time per submission, for each assignment (a benchmark, not a test).
 
-    sudo .venv/bin/python scripts/benchmark_autograde.py            # 6 submissions per assignment
-    sudo .venv/bin/python scripts/benchmark_autograde.py --submissions 10 --json out.json
+    python scripts/benchmark_autograde.py            # 6 submissions per assignment
+    python scripts/benchmark_autograde.py --submissions 10 --json out.json
+    python scripts/benchmark_autograde.py --throughput 40 [--old-grading DIR]
+
+``--throughput N`` grades one class of N answered submissions of 01_softmax with 1 worker, 2
+workers (``--jobs 2``) and a 2-worker Dask ``LocalCluster``, and reports submissions per minute;
+it also grades a few submissions with and without the jail (``--sandbox none``) to give the
+jail's cost per submission, and, with ``--old-grading DIR`` (the ``grading`` package of an
+earlier commit, e.g. from ``git archive``), the cost of that version's jail the same way. It
+records the load average, since other work on the machine slows every figure.
 
 For each assignment it builds a scratch course with N copies of the answered notebook (every
 cell runs to the end: the slowest case), grades the class with the real pipeline
@@ -32,6 +40,91 @@ from grading import fixtures as fx  # noqa: E402
 from grading.autograde_class import autograde_class  # noqa: E402
 
 
+def _class(folder, assignment, n):
+    course = fx.make_course(folder, [assignment])
+    for i in range(n):
+        fx.write(fx.answered(assignment), course / "submitted" / f"student{i:03d}" / assignment,
+                 fx.ASSIGNMENTS[assignment])
+    return course
+
+
+def _timed(course, assignment, **kwargs):
+    started = time.perf_counter()
+    results, _ = autograde_class(assignment, course_dir=course, log=lambda message: None,
+                                 **kwargs)
+    total = time.perf_counter() - started
+    bad = [r for r in results if r.status != "graded"]
+    if bad:
+        raise SystemExit(f"a benchmark submission was not graded: {bad[0].reason}")
+    return total, results
+
+
+def _old_jail_cost(old_grading, folder, n):
+    """Median seconds per submission of an earlier grading package, jailed and not."""
+    import subprocess
+
+    code = (
+        "import json, statistics, sys\n"
+        "from grading.autograde_class import autograde_class\n"
+        "out = {}\n"
+        "for mode in ('user', 'none'):\n"
+        "    r, _ = autograde_class('01_softmax', course_dir=sys.argv[1] + '/' + mode, "
+        "sandbox=mode, log=lambda m: None)\n"
+        "    out[mode] = statistics.median(x.seconds for x in r)\n"
+        "print(json.dumps(out))\n")
+    for mode in ("user", "none"):
+        _class(Path(folder) / mode, "01_softmax", n)
+    env = dict(os.environ, PYTHONPATH=f"{old_grading}:{ROOT}")
+    done = subprocess.run([sys.executable, "-c", code, str(folder)], env=env,
+                          capture_output=True, text=True, cwd=old_grading)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:]}
+    medians = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"jailed_s": round(medians["user"], 3), "unjailed_s": round(medians["none"], 3),
+            "jail_cost_s": round(medians["user"] - medians["none"], 3)}
+
+
+def throughput(n, workdir, old_grading=None, jail_n=8):
+    """Submissions per minute for 1 worker, 2 workers and a 2-worker Dask LocalCluster."""
+    from distributed import LocalCluster
+
+    load_before = os.getloadavg()
+    runs = {}
+    for label, kwargs in (("1 worker", {"jobs": 1}), ("2 workers (--jobs 2)", {"jobs": 2}),
+                          ("Dask LocalCluster, 2 workers", None)):
+        course = _class(Path(workdir) / label.split()[0].lower() / str(len(runs)), "01_softmax", n)
+        if kwargs is None:
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            try:
+                total, _ = _timed(course, "01_softmax", scheduler=cluster.scheduler_address)
+            finally:
+                cluster.close()
+        else:
+            total, _ = _timed(course, "01_softmax", **kwargs)
+        runs[label] = {"class_run_s": round(total, 1),
+                       "submissions_per_min": round(60 * n / total, 1)}
+        print(f"{label:30s} {n} submissions in {total:6.1f} s: "
+              f"{runs[label]['submissions_per_min']:.1f} per minute")
+    one = runs["1 worker"]["submissions_per_min"]
+    for row in runs.values():
+        row["speedup"] = round(row["submissions_per_min"] / one, 2)
+    jail = {}
+    for mode in ("bwrap", "none"):
+        course = _class(Path(workdir) / f"jail-{mode}", "01_softmax", jail_n)
+        _, results = _timed(course, "01_softmax", sandbox=mode, jobs=1)
+        jail[mode] = statistics.median(r.seconds for r in results)
+    new_cost = {"jailed_s": round(jail["bwrap"], 3), "unjailed_s": round(jail["none"], 3),
+                "jail_cost_s": round(jail["bwrap"] - jail["none"], 3)}
+    old_cost = (_old_jail_cost(old_grading, Path(workdir) / "old", jail_n)
+                if old_grading else None)
+    print(f"jail cost per submission: bubblewrap {new_cost['jail_cost_s']:+.3f} s"
+          + (f", previous jail {old_cost.get('jail_cost_s')}" if old_cost else ""))
+    return {"n_submissions": n, "runs": runs, "jail_new": new_cost, "jail_old": old_cost,
+            "jail_submissions": jail_n, "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+
+
 def measure(assignment, n_submissions, workdir):
     course = fx.make_course(Path(workdir) / assignment, [assignment])
     for i in range(n_submissions):
@@ -57,7 +150,27 @@ def main(argv=None):
     parser.add_argument("--submissions", type=int, default=6, help="submissions per assignment")
     parser.add_argument("--assignment", action="append", choices=list(fx.ASSIGNMENTS))
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "autograde.json"))
+    parser.add_argument("--throughput", type=int, metavar="N",
+                        help="measure submissions per minute on a class of N (at least 40)")
+    parser.add_argument("--old-grading", help="folder holding an earlier grading package, to "
+                        "measure its jail's cost the same way")
     args = parser.parse_args(argv)
+    if args.throughput is not None:
+        if args.throughput < 40:
+            parser.error("--throughput needs a class of at least 40 submissions")
+        workdir = tempfile.mkdtemp(prefix="autograde-bench-")
+        try:
+            figures = throughput(args.throughput, workdir, args.old_grading)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        figures.update(date=datetime.date.today().isoformat(),
+                       command=f"scripts/benchmark_autograde.py --throughput {args.throughput}",
+                       notes=f"01_softmax, answered notebooks; {os.cpu_count()} cores, "
+                             f"{platform.machine()}, Python {platform.python_version()}")
+        path = Path(args.json).with_name("autograde_throughput.json")
+        path.write_text(json.dumps(figures, indent=1))
+        print(f"written: {path}")
+        return
     reason = fx.sandbox_unavailable()
     if reason:
         raise SystemExit(reason)
