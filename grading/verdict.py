@@ -1,0 +1,665 @@
+"""Verdicts computed outside the student's process: the kernel only computes, the grader judges.
+
+:func:`score_notebook` grades a notebook of an assignment that has a checks module
+(:mod:`grading.checks`) without running a single test cell in the student's kernel:
+
+1. a jailed kernel (:class:`grading.sandbox.Sandbox`, started by
+   :class:`grading.executor.SandboxKernelManager`) runs the notebook's cells *except* the graded
+   test cells: the setup cell, the student's answer cells and any cell the student added;
+2. for each check of each graded test cell, the grader writes the check's inputs as ``.npy``
+   files and a ``request.json`` into a fresh folder of the jail's work folder, and sends the
+   kernel one fixed line (:data:`mnistlib.assignment_checks.compute.REQUEST`, the folder's path
+   and nothing else) that calls the named function on them and writes the results back as
+   ``.npy`` files and a ``reply.json`` (:mod:`mnistlib.assignment_checks.compute`);
+3. the grader reads the reply as hostile data (:func:`read_reply`): no symbolic links or
+   special files, size caps, JSON of a fixed shape, ``.npy`` files whose header is checked
+   before they are loaded with ``allow_pickle=False`` (numbers only: no pickles, no object or
+   structured arrays; a subclass cannot be written to ``.npy`` at all), and judges it *in its
+   own process* with the check's verdict (:func:`mnistlib.assignment_checks.judge`);
+4. a test cell earns its points (from the notebook's nbgrader metadata) when all its checks pass.
+
+How the verdict is kept out of the student's reach
+---------------------------------------------------
+* Nothing the kernel does decides anything: its outputs, its ``execute_reply`` status, its
+  display hook, its compiler, its numpy are never consulted; only the data files are, and
+  wrong data fails the verdict whatever object produced it. The only way to pass a check is
+  to write the right numbers, i.e. to compute the right answer.
+* Assertions, expected values and hidden checks' source live in :mod:`grading.checks`, which
+  the jail does not contain; the kernel receives inputs (arrays) and one fixed line of code,
+  run with ``store_history=False``, so ``In`` holds only the notebook's own cells. A hidden
+  test that never entered the kernel cannot leak from it.
+* Every request has a timeout: a function that hangs is interrupted, and a kernel that does not
+  come back is killed (the jail with it) and started again for the remaining checks; the whole
+  notebook has a wall limit. A reply that breaks a rule fails its check with the reason.
+* What remains in the kernel is policy, not verdict: the "own code" rule (mnistlib's functions
+  switched off during the call) and the inputs-unchanged check rely on the kernel reporting
+  honestly; deliberately forging them needs code the static scan (:mod:`grading.scan`) flags.
+
+Wiring it into ``python -m grading autograde`` (not done yet)
+--------------------------------------------------------------
+1. In :mod:`grading.task`, for an assignment with a checks module, after nbgrader's Autograde
+   (or instead of its Execute step: a preprocessor that clears the graded test cells' code),
+   call :func:`score_notebook` on each rebuilt notebook with the task's jail settings, cell
+   timeout and the wall limit left.
+2. Write the scores into the task's gradebook with :func:`write_grades` (nbgrader's
+   ``Gradebook``: ``auto_score`` of each test cell's grade, its comment), before the task reads
+   the scores back, so formgrader, manual grading of written answers, feedback and export work
+   unchanged.
+3. Put each failed cell's message (:meth:`Report.feedback`) into the autograded notebook as that
+   test cell's output, so GenerateFeedback shows it; the hidden cells' source is scrubbed as
+   today (:mod:`grading.feedback`).
+4. Replace the visible test cells of ``solutions/<assignment>`` by ``check(...)`` calls of
+   :mod:`mnistlib.assignment_checks` and the hidden ones by a comment (the hidden blocks are no
+   longer needed in the gradebook), re-release, and add one checks module per assignment
+   (02-05: callbacks such as ``train_step`` return their call log as arrays).
+5. Drop the in-kernel guard (:mod:`grading.kernel_guard`) for assignments graded this way.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import stat
+import time
+from dataclasses import dataclass, field
+from queue import Empty
+
+import numpy as np
+
+from mnistlib.assignment_checks import Outcome, TypeTag, judge
+from mnistlib.assignment_checks._core import MAX_DEPTH, MAX_ITEMS, PLAIN_KINDS
+from mnistlib.assignment_checks.compute import REQUEST
+
+
+class Refused(Exception):
+    """A reply the grader does not accept; the message says why."""
+
+
+@dataclass
+class Limits:
+    """What the grader accepts back from a kernel, and how long it waits.
+
+    Parameters
+    ----------
+    file_bytes : int
+        Largest ``.npy`` file read.
+    reply_bytes : int
+        Largest ``reply.json``.
+    total_bytes : int
+        All files of one reply together.
+    max_ndim : int
+        Most dimensions of a returned array.
+    message_chars : int
+        Longest error message kept from the kernel.
+    request_timeout : float
+        Seconds one check's calls may take in the kernel.
+    cell_timeout : float
+        Seconds one notebook cell may take.
+    interrupt_grace : float
+        Seconds the kernel has to answer after an interrupt before it is killed.
+    startup_timeout : float
+        Seconds the jailed kernel has to start.
+    wall_limit : float
+        Seconds for the whole notebook (0 = none).
+    """
+
+    file_bytes: int = 64 * 2**20
+    reply_bytes: int = 2**20
+    total_bytes: int = 256 * 2**20
+    max_ndim: int = 4
+    message_chars: int = 500
+    request_timeout: float = 60.0
+    cell_timeout: float = 60.0
+    interrupt_grace: float = 5.0
+    startup_timeout: float = 60.0
+    wall_limit: float = 600.0
+
+
+# -- reading a reply ---------------------------------------------------------------------------
+_NAME = re.compile(r"c\d{1,3}_[va]\d{1,2}\.npy")
+
+
+def _read_capped(dir_fd, name, cap):
+    """The bytes of regular file ``name`` in ``dir_fd`` (no links, FIFOs, devices), <= cap."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except FileNotFoundError:
+        raise Refused(f"the kernel wrote no {name}") from None
+    except OSError as exc:
+        raise Refused(f"{name} cannot be opened ({exc.strerror}; a link?)") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused(f"{name} is not a regular file")
+        if info.st_size > cap:
+            raise Refused(f"{name} has {info.st_size} bytes, more than the {cap} accepted")
+        chunks, size = [], 0
+        while size <= cap:
+            chunk = os.read(fd, min(2**20, cap + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > cap:
+            raise Refused(f"{name} grew past the {cap} bytes accepted")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def parse_npy(data, name, limits):
+    """A base ndarray of numbers from the bytes of a ``.npy`` file, or Refused with the reason.
+
+    The header is checked before anything is loaded: format 1.0 or 2.0, a numeric dtype (no
+    object or structured dtype, so nothing pickled can be inside), at most ``max_ndim``
+    dimensions, and exactly the bytes the header announces.
+    """
+    f = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(f)
+    except ValueError:
+        kind = "a pickle" if data[:1] == b"\x80" else "not a .npy file"
+        raise Refused(f"{name} is {kind}: only numeric .npy arrays are accepted") from None
+    try:
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise Refused(f"{name} uses .npy format {version}, not 1.0 or 2.0")
+    except ValueError as exc:
+        raise Refused(f"{name} has a broken .npy header ({exc})") from None
+    if dtype.hasobject or dtype.names is not None or dtype.subdtype is not None:
+        raise Refused(f"{name} holds an object or structured array ({dtype}): only numbers "
+                      "are accepted")
+    if dtype.kind not in PLAIN_KINDS:
+        raise Refused(f"{name} holds {dtype}, not numbers (bool, int, float)")
+    if len(shape) > limits.max_ndim:
+        raise Refused(f"{name} has {len(shape)} dimensions, more than {limits.max_ndim}")
+    expected = math.prod(shape) * dtype.itemsize
+    if len(data) - f.tell() != expected:
+        raise Refused(f"{name} announces {expected} bytes of data but holds "
+                      f"{len(data) - f.tell()}")
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except ValueError as exc:
+        raise Refused(f"{name} cannot be loaded without pickle ({exc})") from None
+    if type(array) is not np.ndarray:  # np.load never makes one; kept as the rule's statement
+        raise Refused(f"{name} is not a plain ndarray")
+    return array
+
+
+class _Reader:
+    """Reads one reply folder, keeping the total size under the limit."""
+
+    def __init__(self, dir_fd, limits):
+        self.dir_fd, self.limits, self.total = dir_fd, limits, 0
+
+    def array(self, name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise Refused(f"reply.json names a file {str(name)[:40]!r} the protocol does not "
+                          "use")
+        data = _read_capped(self.dir_fd, name, self.limits.file_bytes)
+        self.total += len(data)
+        if self.total > self.limits.total_bytes:
+            raise Refused(f"the reply's files exceed {self.limits.total_bytes} bytes")
+        return parse_npy(data, name, self.limits)
+
+    def tree(self, node, depth=0):
+        if not isinstance(node, dict) or len(node) != 1:
+            raise Refused("reply.json has a value that is not {array|list|type: ...}")
+        (key, value), = node.items()
+        if key == "array":
+            return self.array(value)
+        if key == "type" and isinstance(value, str):
+            return TypeTag(value[:80])
+        if key == "list" and isinstance(value, list) and depth < MAX_DEPTH \
+                and len(value) <= MAX_ITEMS:
+            return [self.tree(v, depth + 1) for v in value]
+        raise Refused("reply.json has a value of the wrong form or too deep")
+
+
+def read_reply(dir_fd, calls, limits):
+    """The outcomes of ``calls`` from the reply folder opened as ``dir_fd``.
+
+    Returns
+    -------
+    list of Outcome
+        One per call, holding only base ndarrays of numbers, lists of them and TypeTags.
+
+    Raises
+    ------
+    Refused
+        The reply breaks a rule of the protocol (the message says which).
+    """
+    raw = _read_capped(dir_fd, "reply.json", limits.reply_bytes)
+    try:
+        reply = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Refused("reply.json is not JSON") from None
+    outcomes = reply.get("outcomes") if isinstance(reply, dict) else None
+    if not isinstance(outcomes, list) or len(outcomes) != len(calls):
+        raise Refused(f"reply.json does not hold one outcome for each of the {len(calls)} calls")
+    reader, result = _Reader(dir_fd, limits), []
+    for call, entry in zip(calls, outcomes):
+        if not isinstance(entry, dict):
+            raise Refused("reply.json has an outcome that is not an object")
+        error, after = entry.get("error"), entry.get("args_after", [])
+        if error is not None:
+            if not isinstance(error, str):
+                raise Refused("reply.json has an error that is not text")
+            result.append(Outcome(error=error[:limits.message_chars]))
+            continue
+        if not isinstance(after, list) or len(after) != len(call.args):
+            raise Refused("reply.json does not give every argument as it was after the call")
+        result.append(Outcome(value=reader.tree(entry.get("value")),
+                              args_after=[reader.array(n) for n in after]))
+    return result
+
+
+def _write_new(dir_fd, name, data):
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600,
+                 dir_fd=dir_fd)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+# -- the jailed kernel -------------------------------------------------------------------------
+class KernelGone(Exception):
+    """The kernel did not answer in time (and was killed) or died."""
+
+
+def _kernel_manager_class():
+    from .executor import SandboxKernelManager
+
+    class ComputeKernelManager(SandboxKernelManager):
+        """The grader's jailed kernel manager; the kernel imports the grader's own mnistlib.
+
+        The jail mounts the mnistlib folder the grader imported (``python_paths``); putting its
+        parent first on the kernel's ``sys.path`` makes the kernel import that same copy (and
+        so the same compute protocol and visible checks), whatever an editable install's
+        finder points to. The parent holds nothing else inside the jail.
+        """
+
+        def format_kernel_cmd(self, extra_arguments=None):
+            import mnistlib
+
+            argv = super().format_kernel_cmd(extra_arguments)
+            if self.sandbox.mode == "bwrap":
+                parent = os.path.dirname(os.path.dirname(os.path.realpath(mnistlib.__file__)))
+                end = argv.index("--")  # the end of bwrap's options (after --clearenv)
+                argv[end:end] = ["--setenv", "PYTHONPATH", parent]
+            return argv
+
+    return ComputeKernelManager
+
+
+class JailedKernel:
+    """A student's kernel in a jail, asked to run cells and to compute, never to judge.
+
+    Parameters
+    ----------
+    sandbox : grading.sandbox.Sandbox
+    limits : Limits
+    files : dict, optional
+        File name -> bytes put into the work folder (an assignment's data files).
+    keep_evidence : bool
+        Record everything sent to the kernel and everything it printed (for the tests).
+    """
+
+    def __init__(self, sandbox, limits, files=None, keep_evidence=False):
+        self.sandbox, self.limits, self.files = sandbox, limits, dict(files or {})
+        self.keep_evidence = keep_evidence
+        self.sent, self.printed = [], []
+        self.km = self.kc = None
+        self.workdir = None
+        self._work_fd = None
+        self._cells = []  # sources run so far, replayed after a restart
+        self._requests = 0
+
+    # -- life cycle
+    def start(self):
+        from jupyter_client.blocking import BlockingKernelClient
+        from jupyter_core.utils import run_sync
+
+        self.workdir = self.sandbox.make_workdir()
+        self._work_fd = os.open(self.workdir, os.O_RDONLY | os.O_DIRECTORY)
+        for name, data in self.files.items():
+            with open(os.path.join(self.workdir, os.path.basename(name)), "wb") as f:
+                f.write(data)
+        km = _kernel_manager_class()(kernel_name="python3")
+        km.transport = "ipc"
+        km.ip = os.path.join(self.workdir, "k")
+        km.sandbox, km.workdir = self.sandbox, self.workdir
+        km.connection_file = os.path.join(self.workdir, "kernel.json")
+        self.km = km
+        run_sync(km.start_kernel)(cwd=self.workdir)
+        kc = BlockingKernelClient()
+        kc.load_connection_info(km.get_connection_info())
+        kc.start_channels()
+        self.kc = kc
+        try:
+            kc.wait_for_ready(timeout=self.limits.startup_timeout)
+        except RuntimeError as exc:
+            raise KernelGone(f"the jailed kernel did not start ({exc})") from None
+        return self
+
+    def close(self):
+        from jupyter_core.utils import run_sync
+
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None:
+            try:
+                run_sync(self.km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001 - the jail is killed below either way
+                pass
+            self.sandbox.kill_all()
+        if self._work_fd is not None:
+            os.close(self._work_fd)
+        if self.workdir:
+            self.sandbox.remove_workdir(self.workdir)
+        self.km = self.kc = self._work_fd = self.workdir = None
+
+    def restart(self):
+        """A fresh jail, with the notebook's cells run again (after a kernel was killed)."""
+        cells = list(self._cells)
+        self.close()
+        self.start()
+        for source in cells:
+            self.run_cell(source)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- messages
+    def _execute(self, code, timeout, silent):
+        """Send code; return when its execute_reply comes (its content is never trusted).
+
+        Raises KernelGone if no reply came within ``timeout`` and the interrupt's grace (the
+        kernel is then killed) or the kernel died.
+        """
+        from jupyter_core.utils import run_sync
+
+        if self.keep_evidence:
+            self.sent.append(code)
+        msg_id = self.kc.execute(code, silent=silent, store_history=not silent,
+                                 allow_stdin=False, stop_on_error=False)
+        deadline = time.monotonic() + timeout
+        interrupted = False
+        while True:
+            self._drain_iopub()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if interrupted:
+                    self.sandbox.kill_all()
+                    raise KernelGone(f"it did not finish within {timeout:g} s and did not "
+                                     "stop when interrupted")
+                run_sync(self.km.interrupt_kernel)()
+                interrupted, deadline = True, time.monotonic() + self.limits.interrupt_grace
+                continue
+            try:
+                msg = self.kc.get_shell_msg(timeout=min(0.5, left))
+            except Empty:
+                if not run_sync(self.km.is_alive)():
+                    raise KernelGone("the kernel died (os._exit, a crash or out of memory)")
+                continue
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                if interrupted:
+                    raise TimeoutError(f"it did not finish within {timeout:g} s (interrupted)")
+                return
+
+    def _drain_iopub(self):
+        while True:
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0)
+            except Empty:
+                return
+            if self.keep_evidence and sum(map(len, self.printed)) < 2**22:
+                content = msg.get("content", {})
+                text = content.get("text") or content.get("data", {}).get("text/plain") or ""
+                self.printed.append("".join(text) if isinstance(text, list) else str(text))
+
+    def run_cell(self, source):
+        """Run one notebook cell (errors and timeouts are the student's business)."""
+        if not source.strip():
+            return
+        try:
+            self._execute(source, self.limits.cell_timeout, silent=False)
+        except TimeoutError:
+            pass
+        except KernelGone:
+            self.restart()  # this cell is left out of the replay
+            return
+        self._cells.append(source)
+
+    def compute(self, check, calls):
+        """The outcomes of ``check.function`` on ``calls``, computed in the kernel.
+
+        Raises
+        ------
+        Refused
+            The reply breaks a rule of the protocol.
+        TimeoutError, KernelGone
+            No reply in time (the kernel is restarted for the next request if it had to be
+            killed).
+        """
+        self._requests += 1
+        name = f"verdict-{self._requests}-{secrets.token_hex(4)}"
+        folder = os.path.join(self.workdir, name)
+        os.mkdir(name, 0o700, dir_fd=self._work_fd)
+        # Written through a descriptor of the new folder, never following a link the kernel
+        # may have planted meanwhile: the grader writes nowhere but into this folder.
+        folder_fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
+                            dir_fd=self._work_fd)
+        try:
+            request = {"function": check.function, "off": list(check.off), "calls": []}
+            for i, call in enumerate(calls):
+                names = []
+                for k, arg in enumerate(call.args):
+                    names.append(f"a{i}_{k}.npy")
+                    buffer = io.BytesIO()
+                    np.save(buffer, np.asarray(arg), allow_pickle=False)
+                    _write_new(folder_fd, names[-1], buffer.getvalue())
+                request["calls"].append(names)
+            _write_new(folder_fd, "request.json", json.dumps(request).encode())
+        finally:
+            os.close(folder_fd)
+        try:
+            self._execute(REQUEST.format(folder=folder), self.limits.request_timeout,
+                          silent=True)
+        except KernelGone:
+            self.restart()
+            raise
+        try:
+            dir_fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
+                             dir_fd=self._work_fd)
+        except OSError:
+            raise Refused("the request folder was replaced") from None
+        try:
+            return read_reply(dir_fd, calls, self.limits)
+        finally:
+            os.close(dir_fd)
+            if not self.keep_evidence:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def evidence(self):
+        """Everything the kernel was sent or could read (work folder) and printed, as text."""
+        parts = list(self.sent) + list(self.printed)
+        for root, _, names in os.walk(self.workdir):
+            for n in names:
+                path = os.path.join(root, n)
+                if os.path.isfile(path) and not os.path.islink(path):
+                    with open(path, "rb") as f:
+                        parts.append(f.read().decode("latin-1"))
+        return "\n".join(parts)
+
+
+# -- scoring a notebook ------------------------------------------------------------------------
+@dataclass
+class CellVerdict:
+    """The score of one graded test cell."""
+
+    grade_id: str
+    max_points: float
+    points: float = 0.0
+    failures: list = field(default_factory=list)  # (check name, message)
+
+    @property
+    def passed(self):
+        return not self.failures
+
+
+@dataclass
+class Report:
+    """What :func:`score_notebook` found: one verdict per graded test cell, and notes."""
+
+    cells: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    evidence: str = ""
+
+    @property
+    def score(self):
+        return sum(c.points for c in self.cells)
+
+    @property
+    def max_score(self):
+        return sum(c.max_points for c in self.cells)
+
+    def by_cell(self):
+        return {c.grade_id: c for c in self.cells}
+
+    def feedback(self):
+        """One line per test cell: its points, and what to fix when it failed."""
+        lines = []
+        for c in self.cells:
+            head = f"{c.grade_id}: {c.points:g} / {c.max_points:g}"
+            lines.append(head + (" (passed)" if c.passed else " — " + "; ".join(
+                msg for _, msg in c.failures)))
+        return "\n".join(lines)
+
+
+def _nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def graded_test_cells(nb):
+    """``{grade id: points}`` of the notebook's autograded test cells."""
+    return {_nbgrader(c)["grade_id"]: float(_nbgrader(c).get("points", 0)) for c in nb.cells
+            if c.cell_type == "code" and _nbgrader(c).get("grade")
+            and not _nbgrader(c).get("solution")}
+
+
+def kernel_cells(nb):
+    """Sources of the cells the kernel runs: every code cell except the autograded tests."""
+    tests = set(graded_test_cells(nb))
+    return [c.source for c in nb.cells if c.cell_type == "code"
+            and _nbgrader(c).get("grade_id") not in tests]
+
+
+def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_evidence=False):
+    """Score a notebook of ``assignment`` with its checks, judged in this process.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook as rebuilt around the release (:func:`grading.repair.rebuild`): its test
+        cells' metadata gives the points.
+    assignment : str
+        Has a module in :mod:`grading.checks`.
+    sandbox : grading.sandbox.Sandbox
+        The jail of the kernel.
+    limits : Limits, optional
+    files : dict, optional
+        Files put beside the notebook (name -> bytes).
+    keep_evidence : bool
+        Keep, in ``Report.evidence``, all text sent to or printed by the kernel and the work
+        folder's files (tests look for hidden text in it).
+
+    Returns
+    -------
+    Report
+    """
+    from .checks import for_assignment
+
+    module = for_assignment(assignment)
+    points = graded_test_cells(nb)
+    if set(points) != set(module.CELLS):
+        raise ValueError(f"the notebook's test cells ({', '.join(sorted(points))}) are not those "
+                         f"of {module.__name__}.CELLS ({', '.join(sorted(module.CELLS))})")
+    limits = limits or Limits()
+    deadline = time.monotonic() + limits.wall_limit if limits.wall_limit else math.inf
+    report = Report()
+    results = {}
+    kernel = JailedKernel(sandbox, limits, files, keep_evidence)
+    try:
+        try:
+            kernel.start()
+            for source in kernel_cells(nb):
+                if time.monotonic() > deadline:
+                    report.notes.append("the notebook reached the time limit before all its "
+                                        "cells had run")
+                    break
+                kernel.run_cell(source)
+        except KernelGone as exc:
+            report.notes.append(str(exc))
+        for grade_id in points:
+            for name in module.CELLS[grade_id]:
+                if name in results:
+                    continue
+                check = module.CHECKS[name]
+                if time.monotonic() > deadline:
+                    results[name] = "not run: the notebook reached the grader's time limit"
+                    continue
+                calls = check.calls()
+                try:
+                    outcomes = kernel.compute(check, calls)
+                except Refused as exc:
+                    results[name] = f"the grader refused what {check.function} returned: {exc}"
+                    continue
+                except (TimeoutError, KernelGone) as exc:
+                    results[name] = f"{check.function} timed out or crashed: {exc}"
+                    continue
+                except Exception as exc:  # noqa: BLE001 - no kernel at all, say
+                    results[name] = f"{check.function} could not be run ({exc})"
+                    continue
+                results[name] = judge(check, calls, outcomes)
+        if keep_evidence and kernel.workdir:
+            report.evidence = kernel.evidence()
+    finally:
+        kernel.close()
+    for grade_id, max_points in points.items():
+        failures = [(n, results[n]) for n in module.CELLS[grade_id] if results[n] is not None]
+        report.cells.append(CellVerdict(grade_id, max_points,
+                                        0.0 if failures else max_points, failures))
+    return report
+
+
+def write_grades(gradebook, assignment, student_id, notebook, report):
+    """Write a report's scores and messages into nbgrader's gradebook.
+
+    Parameters
+    ----------
+    gradebook : nbgrader.api.Gradebook
+        Open gradebook holding the submission (as after ``nbgrader autograde``).
+    assignment, student_id, notebook : str
+    report : Report
+    """
+    for cell in report.cells:
+        grade = gradebook.find_grade(cell.grade_id, notebook, assignment, student_id)
+        grade.auto_score = cell.points
+        comment_text = "; ".join(msg for _, msg in cell.failures) or None
+        try:
+            comment = gradebook.find_comment(cell.grade_id, notebook, assignment, student_id)
+            comment.auto_comment = comment_text
+        except Exception:  # noqa: BLE001 - nbgrader keeps comments for written answers only
+            pass
+    gradebook.db.commit()
