@@ -137,7 +137,7 @@ def _read_capped(dir_fd, name, cap):
         if not stat.S_ISREG(info.st_mode):
             raise Refused(f"{name} is not a regular file")
         if info.st_size > cap:
-            raise Refused(f"{name} has {info.st_size} bytes, more than the {cap} accepted")
+            raise Refused(f"{name} has {info.st_size} bytes, more than the {cap} bytes accepted")
         chunks, size = [], 0
         while size <= cap:
             chunk = os.read(fd, min(2**20, cap + 1 - size))

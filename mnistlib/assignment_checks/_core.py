@@ -80,7 +80,7 @@ class Check:
     Parameters
     ----------
     name : str
-        Unique within its assignment, saying the property checked (``"softmax_huge_scores"``).
+        Unique within its assignment, saying the property checked (``"softmax_known_answers"``).
     function : str
         Name of the graded function in the notebook (``"softmax"``).
     calls : callable () -> list of Call

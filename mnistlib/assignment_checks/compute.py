@@ -51,7 +51,7 @@ def serve(folder: str, namespace: dict) -> None:
     with open(os.path.join(folder, "request.json"), encoding="utf-8") as f:
         request = json.load(f)
     name = request["function"]
-    outcomes = []
+    outcomes: list[dict] = []
     for i, names in enumerate(request["calls"]):
         args = tuple(np.load(os.path.join(folder, n), allow_pickle=False) for n in names)
         function = namespace.get(name)
