@@ -2,7 +2,7 @@
 
 ``solutions/<assignment>/`` holds the instructor notebooks (solutions, visible and hidden tests,
 points); ``nbgrader generate_assignment`` writes the student versions to
-``exercises/<assignment>/`` (``bash scripts/release_assignments.sh`` does it for all four).
+``exercises/<assignment>/`` (``bash scripts/release_assignments.sh`` does it for every assignment).
 The instructor-only folders (``submitted/``, ``autograded/``, ``feedback/``, ``gradebook.db``)
 live beside this file and are never committed.
 

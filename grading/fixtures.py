@@ -15,7 +15,7 @@ import nbformat
 
 PROJECT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = {"01_softmax": "softmax", "02_sgd": "sgd", "03_early_stopping": "early_stopping",
-               "04_weights": "weights"}
+               "04_weights": "weights", "05_mlp": "mlp"}
 
 
 def make_course(folder, assignments=tuple(ASSIGNMENTS)):
@@ -79,6 +79,10 @@ PLAUSIBLE_WRONG = {
     "04_weights": {
         "templates": None,
     },
+    # Never shuffles: every epoch sees the batches in the order 0..N-1.
+    "05_mlp": {
+        "train_mlp": None,
+    },
 }
 
 
@@ -92,6 +96,9 @@ def plausible_wrong(assignment):
     if assignment == "04_weights":
         replace["templates"] = sources["templates"].replace(
             'ax.imshow(images[k], cmap="RdBu_r", vmin=-vmax, vmax=vmax)', "ax.imshow(images[k])")
+    if assignment == "05_mlp":
+        replace["train_mlp"] = sources["train_mlp"].replace(
+            "order = rng.permutation(n)", "order = np.arange(n)")
     for key, value in replace.items():
         assert value != sources.get(key), f"the wrong answer for {key} equals the solution"
     return answered(assignment, **replace)

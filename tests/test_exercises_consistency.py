@@ -55,7 +55,7 @@ def test_committed_exercises_match_a_fresh_release(regenerated, assignment):
 
 
 def test_every_assignment_has_one_folder_per_id():
-    """Are solutions/ and exercises/ exactly the four assignments, one notebook each?"""
+    """Are solutions/ and exercises/ exactly the assignments of ASSIGNMENTS, one notebook each?"""
     for folder in ("solutions", "exercises"):
         assert sorted(p.name for p in (ROOT / folder).iterdir() if p.is_dir()) == sorted(ASSIGNMENTS)
     for assignment, name in ASSIGNMENTS.items():
