@@ -5,7 +5,8 @@
 
 1. a jailed kernel (:class:`grading.sandbox.Sandbox`, started by
    :class:`grading.executor.SandboxKernelManager`) runs the notebook's cells *except* the graded
-   test cells: the setup cell, the student's answer cells and any cell the student added;
+   test cells (:func:`kernel_cells`): the setup cell, the student's answer cells and any cell
+   the student added;
 2. for each check of each graded test cell, the grader writes the check's inputs as ``.npy``
    files and a ``request.json`` into a fresh folder of the jail's work folder, and sends the
    kernel one fixed line (:data:`mnistlib.assignment_checks.compute.REQUEST`, the folder's path
@@ -341,7 +342,9 @@ class JailedKernel:
         run_sync(km.start_kernel)(cwd=self.workdir)
         kc = BlockingKernelClient()
         kc.load_connection_info(km.get_connection_info())
-        kc.start_channels()
+        # No heartbeat channel: its first beat races wait_for_ready ("kernel died"); the
+        # kernel manager says whether the kernel is alive.
+        kc.start_channels(hb=False)
         self.kc = kc
         try:
             kc.wait_for_ready(timeout=self.limits.startup_timeout)
@@ -492,15 +495,17 @@ class JailedKernel:
                 shutil.rmtree(folder, ignore_errors=True)
 
     def evidence(self):
-        """Everything the kernel was sent or could read (work folder) and printed, as text."""
-        parts = list(self.sent) + list(self.printed)
+        """What the kernel was sent, what it printed, and its work folder's files, as text:
+        ``{"sent": ..., "printed": ..., "files": ...}``."""
+        files = []
         for root, _, names in os.walk(self.workdir):
             for n in names:
                 path = os.path.join(root, n)
                 if os.path.isfile(path) and not os.path.islink(path):
                     with open(path, "rb") as f:
-                        parts.append(f.read().decode("latin-1"))
-        return "\n".join(parts)
+                        files.append(f.read().decode("latin-1"))
+        return {"sent": "\n".join(self.sent), "printed": "".join(self.printed),
+                "files": "\n".join(files)}
 
 
 # -- scoring a notebook ------------------------------------------------------------------------
@@ -524,7 +529,7 @@ class Report:
 
     cells: list = field(default_factory=list)
     notes: list = field(default_factory=list)
-    evidence: str = ""
+    evidence: dict = field(default_factory=dict)
 
     @property
     def score(self):
@@ -559,10 +564,20 @@ def graded_test_cells(nb):
 
 
 def kernel_cells(nb):
-    """Sources of the cells the kernel runs: every code cell except the autograded tests."""
-    tests = set(graded_test_cells(nb))
-    return [c.source for c in nb.cells if c.cell_type == "code"
-            and _nbgrader(c).get("grade_id") not in tests]
+    """Sources of the cells the kernel runs: the setup cells, the answer cells and the cells
+    the student added, in order; not the autograded tests, nor the read-only demonstration
+    cells after the first answer (the checks never read the kernel's state, so a demo that
+    trains a model would only cost time)."""
+    tests, sources, answered = set(graded_test_cells(nb)), [], False
+    for c in nb.cells:
+        meta = _nbgrader(c)
+        if c.cell_type != "code" or meta.get("grade_id") in tests:
+            continue
+        answered = answered or bool(meta.get("solution"))
+        if answered and meta.get("locked") and not meta.get("solution"):
+            continue
+        sources.append(c.source)
+    return sources
 
 
 def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_evidence=False):
@@ -582,7 +597,7 @@ def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_eviden
         Files put beside the notebook (name -> bytes).
     keep_evidence : bool
         Keep, in ``Report.evidence``, all text sent to or printed by the kernel and the work
-        folder's files (tests look for hidden text in it).
+        folder's files (:meth:`JailedKernel.evidence`; tests look for hidden text in it).
 
     Returns
     -------
@@ -644,22 +659,26 @@ def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_eviden
 
 
 def write_grades(gradebook, assignment, student_id, notebook, report):
-    """Write a report's scores and messages into nbgrader's gradebook.
+    """Write a report's scores into nbgrader's gradebook, as nbgrader's SaveAutoGrades does.
+
+    Each test cell's grade gets the report's ``auto_score``; it needs a manual look only if a
+    grader had already given it a manual score. Written answers are left to manual grading.
 
     Parameters
     ----------
     gradebook : nbgrader.api.Gradebook
-        Open gradebook holding the submission (as after ``nbgrader autograde``).
+        Open gradebook holding the submission (after ``nbgrader autograde`` or
+        ``Gradebook.add_submission``).
     assignment, student_id, notebook : str
     report : Report
+
+    Raises
+    ------
+    nbgrader.api.MissingEntry
+        The gradebook has no such grade (the notebook is not this assignment's).
     """
     for cell in report.cells:
         grade = gradebook.find_grade(cell.grade_id, notebook, assignment, student_id)
         grade.auto_score = cell.points
-        comment_text = "; ".join(msg for _, msg in cell.failures) or None
-        try:
-            comment = gradebook.find_comment(cell.grade_id, notebook, assignment, student_id)
-            comment.auto_comment = comment_text
-        except Exception:  # noqa: BLE001 - nbgrader keeps comments for written answers only
-            pass
+        grade.needs_manual_grade = grade.manual_score is not None
     gradebook.db.commit()

@@ -230,3 +230,38 @@ def test_the_solution_passes_every_check():
     """Does the instructor's solution pass all nine checks, so the mutant test is not vacuous?"""
     assert cells_lost(answers()) == {}
     assert len(CHECKS.CHECKS) == 9
+
+
+def test_scores_are_written_into_nbgraders_gradebook(tmp_path):
+    """Do a report's cell scores land in nbgrader's gradebook as auto scores (the written answer
+    still waiting for a manual grade, a cell a grader already scored by hand flagged), so that
+    formgrader and export read them?"""
+    from nbgrader.api import Gradebook
+
+    from grading.verdict import CellVerdict, Report, write_grades
+
+    nb = nbformat.read(SOLUTION, as_version=4)
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        gb.add_assignment("01_softmax")
+        gb.add_notebook("softmax", "01_softmax")
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade"):
+                gb.add_grade_cell(meta["grade_id"], "softmax", "01_softmax",
+                                  max_score=meta["points"], cell_type=cell.cell_type)
+        gb.add_student("ada")
+        gb.add_submission("01_softmax", "ada")
+        gb.find_grade("test_grad", "softmax", "01_softmax", "ada").manual_score = 1.0
+        points = graded_test_cells(nb)
+        failed = {"test_softmax_hidden", "test_grad"}
+        report = Report(cells=[CellVerdict(g, p, 0.0 if g in failed else p,
+                                           [("x", "wrong")] if g in failed else [])
+                               for g, p in points.items()])
+        write_grades(gb, "01_softmax", "ada", "softmax", report)
+        grades = {g.name: g for g in gb.find_submission_notebook("softmax", "01_softmax",
+                                                                 "ada").grades}
+        assert {n: g.auto_score for n, g in grades.items() if n in points} == {
+            g: (0.0 if g in failed else p) for g, p in points.items()}
+        assert grades["answer_mean_vs_sum"].needs_manual_grade
+        assert grades["test_grad"].needs_manual_grade and not grades["test_softmax"].needs_manual_grade
+        assert gb.find_submission("01_softmax", "ada").score == pytest.approx(10 - 2 - 1 + 1)
