@@ -106,7 +106,9 @@ def _throughput(folder, rows):
     for key, label in (("jail_new", "bubblewrap jail"), ("jail_old", "previous jail")):
         cost = content.get(key)
         if isinstance(cost, dict) and "jail_cost_s" in cost:
+            # A difference of two medians: noise can make it negative.
             rows.append({"what": f"{label}: cost per submission", "time_s": cost["jail_cost_s"],
+                         "difference": True,
                          "measured": content.get("date", "?"),
                          "how": f"median {cost['jailed_s']} s jailed, {cost['unjailed_s']} s "
                                 f"without (--sandbox none), "

@@ -60,6 +60,62 @@ def compute_floor(X, n_classes, repeats):
     return timing
 
 
+def call_cost(batch_size, n_classes, repeats):
+    """Timing of one small numpy call, ``np.add(Z, 1, out=Z)`` on a (C, B) array, the size of
+    the arrays of an SGD step's elementwise work (its arithmetic takes well under its cost)."""
+    Z = np.zeros((n_classes, batch_size), dtype=np.float32)
+    calls = 1000
+
+    def many():
+        for _ in range(calls):
+            np.add(Z, 1, out=Z)
+
+    timing, _ = repeat(many, repeats)
+    return {key: timing[key] / calls for key in ("median_s", "min_s", "max_s")}
+
+
+def steps_in_cache(X, y, batch_size, repeats):
+    """Timing of an epoch's ``sgd_step`` calls alone, on the rows of a cached slice of X (no
+    trainer, no batch gather, no reading X from memory), scaled to all N rows."""
+    rows = min(CACHED_ROWS, X.shape[0])
+    rows -= rows % batch_size
+    X_cached, y_cached = np.ascontiguousarray(X[:rows]), y[:rows]
+    model = mnistlib.SoftmaxRegression()
+
+    def steps():
+        for lo in range(0, rows, batch_size):
+            model.sgd_step(X_cached[lo:lo + batch_size], y_cached[lo:lo + batch_size], 0.1)
+
+    timing, _ = repeat(steps, repeats)
+    scale = X.shape[0] / rows
+    return {key: timing[key] * scale for key in ("median_s", "min_s", "max_s")}
+
+
+def step_breakdown(X, y, n_classes, batch_size, compute, floor, repeats):
+    """Rows saying where an epoch's time goes at ``batch_size`` beyond the compute floor:
+    the ``sgd_step`` calls alone on cached rows, what they spend besides the two products
+    (that time minus the ``compute`` floor, seconds), and that time per step in units of one
+    small numpy call's fixed cost. Ratios are to ``floor`` (seconds), as the section's.
+    The second row is a difference of two timings ("difference": noise can make it negative).
+    """
+    n_steps = -(-X.shape[0] // batch_size)
+    cost = call_cost(batch_size, n_classes, repeats)
+    in_cache = steps_in_cache(X, y, batch_size, repeats)
+    besides = in_cache["median_s"] - compute
+    per_step = besides / n_steps
+    return [
+        {"what": f"batch {batch_size}: the sgd_step calls alone, rows in cache "
+                 f"({n_steps:,} steps; no trainer, gather or memory traffic)",
+         "time_s": in_cache["median_s"], "timing": in_cache,
+         "ratio": in_cache["median_s"] / floor},
+        {"what": f"batch {batch_size}: of which besides the two products: "
+                 f"{per_step * 1e6:.1f} us a step = {per_step / cost['median_s']:.0f} small "
+                 f"numpy calls of {cost['median_s'] * 1e6:.2f} us",
+         "time_s": besides, "ratio": besides / floor, "per_step_s": per_step, "difference": True,
+         "call_s": cost["median_s"], "call_timing": cost, "n_steps": n_steps},
+    ]
+
+
 def run(data, settings):
     """Time both floors, one ``X @ W`` call, and epochs at the section-1 batch sizes.
 
@@ -97,9 +153,16 @@ def run(data, settings):
                                  + ("shuffled" if shuffle else "in order"),
                          "time_s": timing["median_s"], "timing": timing,
                          "ratio": timing["median_s"] / floor})
+    with threadpool_limits(limits=1, user_api="blas"):
+        for batch_size in s.epoch_batch_sizes:
+            rows += step_breakdown(X, y, n_classes, batch_size, compute["median_s"], floor,
+                                   s.pass_repeats)
     notes = [f"floor = {floor * 1e3:.1f} ms, the larger of the two; an epoch's products are "
              f"2 x {N:,} x {D} x {n_classes} multiply-adds ({flops / 1e9:.2f} GFLOP)",
-             "train_sgd gathers the next rows on a second thread while the first computes"]
+             "train_sgd gathers the next rows on a second thread while the first computes",
+             "'besides the two products': the elementwise softmax, the label gather and the "
+             "updates, a few dozen numpy operations a step, each with a fixed dispatch cost "
+             "whatever the size of its arrays (see benchmarks/README.md, section 3)"]
     full = data.subset == "full"
     targets = []
     for batch_size, factor in s.floor_factors:

@@ -71,15 +71,16 @@ def _numbers(row):
 def _figure_problems(key, row):
     """What is wrong with the figures of one measured row (empty when nothing is).
 
-    Every figure is finite; times and throughputs are positive, except the jail's cost per
-    submission, a difference of two medians that noise can make negative.
+    Every figure is finite; times and throughputs are positive, except in rows marked as a
+    difference of two timings (the jail's cost per submission, section 3's time besides the
+    products), which noise can make negative.
     """
     numbers = _numbers(row)
     if not numbers:
         return [f"section {key}: row without figures: {row}"]
     problems = [f"section {key}: {k} = {v} is not finite" for k, v in numbers.items()
                 if not math.isfinite(v)]
-    is_difference = "cost per submission" in str(row.get("what", ""))
+    is_difference = row.get("difference") is True
     if "time_s" in numbers and not is_difference and not numbers["time_s"] > 0:
         problems.append(f"section {key}: time {numbers['time_s']} s is not positive: {row}")
     for name in ("test_accuracy", "valid_accuracy", "sparsity", "test_error"):
@@ -139,15 +140,32 @@ def test_a_negative_jail_cost_is_a_valid_figure(tmp_path):
 @pytest.mark.parametrize("wrong", [
     {"what": "autograde a class of 40, 1 worker", "time_s": 0.0},
     {"what": "autograde a class of 40, 1 worker", "time_s": -1.0},
-    {"what": "bubblewrap jail: cost per submission", "time_s": float("nan")},
-    {"what": "bubblewrap jail: cost per submission", "time_s": float("-inf")},
+    {"what": "bubblewrap jail: cost per submission", "time_s": -0.16},
+    {"what": "bubblewrap jail: cost per submission", "time_s": float("nan"), "difference": True},
+    {"what": "bubblewrap jail: cost per submission", "time_s": float("-inf"), "difference": True},
     {"what": "a recipe", "time_s": 1.0, "test_accuracy": 1.5},
     {"what": "a row without figures"},
 ])
 def test_the_figure_check_rejects_impossible_figures(wrong):
-    """Does the smoke test's figure check catch a zero or negative time, a non-finite cost and an
-    accuracy above 1 (so it is not a check that always passes)?"""
+    """Does the smoke test's figure check catch a zero or negative time (unless the row is a
+    difference), a non-finite cost and an accuracy above 1 (so it is not a check that always
+    passes)?"""
     assert _figure_problems("6", wrong)
+
+
+def test_section_3_says_where_an_epoch_goes_beyond_the_floor(quick_run):
+    """Does section 3 give, per epoch batch size, the sgd_step calls alone and their time
+    besides the products, that time per step and the cost of one small numpy call?"""
+    results, _ = quick_run
+    rows = results["sections"]["3"]["rows"]
+    for batch_size in results["settings"]["epoch_batch_sizes"]:
+        alone = [r for r in rows if r["what"].startswith(f"batch {batch_size}: the sgd_step")]
+        besides = [r for r in rows if r["what"].startswith(f"batch {batch_size}: of which")]
+        assert len(alone) == len(besides) == 1
+        assert alone[0]["time_s"] > 0 and besides[0]["difference"] is True
+        assert besides[0]["call_s"] > 0
+        assert besides[0]["per_step_s"] * besides[0]["n_steps"] == \
+            pytest.approx(besides[0]["time_s"])
 
 
 def test_section_2_chooses_exactly_one_configuration(quick_run):
