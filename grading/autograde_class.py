@@ -7,8 +7,11 @@ each: here one at a time, in ``--jobs N`` worker processes, or on a Dask cluster
 
 * a graded submission's scores go into the gradebook (manual grades and comments kept), its
   autograded notebook and feedback into ``autograded/`` and ``feedback/``;
-* a failed (re-)grade blanks the student's automatic scores and removes the stale autograded
-  notebook and feedback, so that no old score looks valid;
+* every folder under ``submitted/`` gets a row (:mod:`grading.collect`): a symbolic link or
+  an oversized file is *refused* before anything is read, a folder with nothing for the
+  assignment is *missing*, and so is a folder removed since the last run;
+* a failed, refused or missing (re-)grade blanks the student's automatic scores and removes
+  the stale autograded notebook and feedback, so that no old score looks valid;
 * ``autograded/<assignment>-grades.csv`` gets one row per student, with a status column, and a
   summary is printed.
 
@@ -25,7 +28,8 @@ from pathlib import Path
 
 import nbformat
 
-from .course import Course, GradingError, ensure_path, find_submissions, prepare_assignment
+from .collect import Submission, collect
+from .course import Course, GradingError, ensure_path, prepare_assignment
 from .records import (CSV_COLUMNS, _fmt, gradebook_scores, invalidate_scores, load_status,
                       record_graded, save_status, write_csv)
 from .sandbox import Sandbox, SandboxError, describe, self_test
@@ -41,7 +45,7 @@ class StudentResult:
     """Outcome for one student (one row of the CSV)."""
 
     student_id: str
-    status: str = "failed"  # "graded" or "failed"
+    status: str = "failed"  # "graded", "failed", "refused", "missing" or "not graded"
     reason: str = ""  # why it failed, or the notes of a graded submission
     review: str = ""  # why a human should look at it ("" when nothing)
     score: float | None = None
@@ -67,7 +71,8 @@ class ClassRun:
         s = self.settings
         return {"mode": self.sandbox.mode, "bwrap": getattr(self.sandbox, "bwrap", ""),
                 "memory_mb": s.memory_mb, "file_mb": s.file_mb, "nproc": s.nproc,
-                "cpu_seconds": s.cpu_seconds, "tmp_mb": s.tmp_mb}
+                "cpu_seconds": s.cpu_seconds, "tmp_mb": s.tmp_mb,
+                "total_memory_mb": s.total_memory_mb}
 
     def prepare(self):
         """The jail and its self-test, the gradebook, the released notebooks, a template
@@ -77,7 +82,7 @@ class ClassRun:
         try:
             self.sandbox = Sandbox(mode=s.sandbox, bwrap=s.bwrap, memory_mb=s.memory_mb,
                                    file_mb=s.file_mb, nproc=s.nproc, cpu_seconds=s.cpu_seconds,
-                                   tmp_mb=s.tmp_mb)
+                                   tmp_mb=s.tmp_mb, total_memory_mb=s.total_memory_mb)
             course = self.course
             secrets = [str(p) for p in (course.source, course.submitted, course.autograded,
                                         course.feedback, course.root / ".git")]
@@ -96,17 +101,13 @@ class ClassRun:
                            db_url=f"sqlite:///{template}")
         self.template_db = template.read_bytes()
 
-    def task(self, student_id, folder):
-        """The task of one student's folder (the files are read here, by the driver)."""
-        files = {}
-        for path in sorted(Path(folder).iterdir()):
-            if path.name == "timestamp.txt" or path.suffix == ".ipynb":
-                if path.is_file() and not path.is_symlink():
-                    files[path.name] = path.read_bytes()
-        return Task(student_id=student_id, assignment=self.assignment, config=self.course.config,
-                    template_db=self.template_db, released=self.released, files=files,
-                    secrets=self.secrets, settings=self.settings.as_dict(),
-                    jail=self.jail_settings())
+    def task(self, submission):
+        """The task of one collected submission (its files were read by the driver)."""
+        return Task(student_id=submission.student_id, assignment=self.assignment,
+                    config=self.course.config, template_db=self.template_db,
+                    released=self.released, files=submission.files, secrets=self.secrets,
+                    settings=self.settings.as_dict(), jail=self.jail_settings(),
+                    notes=list(submission.notes))
 
     def record(self, result):
         """Write one result into the course; return the CSV's view of it."""
@@ -242,7 +243,11 @@ def autograde_class(assignment, *, course_dir=".", submissions=None, students=No
     settings = load_settings(course.config, cell_timeout=cell_timeout, wall_limit=wall_limit,
                              sandbox=sandbox, bwrap=bwrap, feedback=feedback, jobs=jobs,
                              scheduler=scheduler)
-    found = find_submissions(course, assignment, submissions)
+    base = Path(submissions) if submissions else course.submitted
+    if not base.is_dir():
+        raise GradingError(f"no submissions folder {base}: put one folder per student there "
+                           "(or pass --submissions)")
+    found = collect(base, assignment, settings.as_dict(), nbgrader_layout=not submissions)
     if students:
         missing = sorted(set(students) - set(found))
         if missing:
@@ -261,7 +266,15 @@ def autograde_class(assignment, *, course_dir=".", submissions=None, students=No
             log("WARNING: --sandbox none: student code runs as this user, with access to the "
                 "gradebook and every file this user can read; use it for trusted notebooks only")
         status = load_status(course, assignment)
-        tasks = [run.task(student_id, folder) for student_id, folder in found.items()]
+        if not students:
+            # A folder removed since the last run must not keep its old row (or scores).
+            for gone in sorted(set(status) - set(found)):
+                found[gone] = Submission(gone, base / gone, status="missing", reason=(
+                    "the submission folder is gone since the last run: its automatic "
+                    "scores were blanked"))
+        refused = [sub for sub in found.values() if sub.status]
+        tasks = [run.task(sub) for sub in found.values() if not sub.status]
+        reviews = {sub.student_id: sub.review for sub in found.values() if sub.review}
         results, stopped = [], None
 
         def note(result):
@@ -270,6 +283,12 @@ def autograde_class(assignment, *, course_dir=".", submissions=None, students=No
             status[result.student_id] = entry
             save_status(course, assignment, status)
 
+        for sub in refused:
+            result = run.record(Result(sub.student_id, status=sub.status, reason=sub.reason,
+                                       review="; ".join(sub.review)))
+            results.append(result)
+            note(result)
+            log(f"  {sub.student_id}: {sub.status.upper()} - {sub.reason}")
         with _stop_on_sigterm() as stop:
             try:
                 for i, (task, outcome) in enumerate(run.results(tasks), 1):
@@ -277,12 +296,15 @@ def autograde_class(assignment, *, course_dir=".", submissions=None, students=No
                         # nbgrader may have caught the interrupt inside this submission: its
                         # result is not a grade.
                         raise KeyboardInterrupt
+                    if reviews.get(outcome.student_id):
+                        outcome.review = "; ".join(
+                            [r for r in [outcome.review] if r] + reviews[outcome.student_id])
                     result = run.record(outcome)
                     results.append(result)
                     note(result)
                     shown = (f"{_fmt(result.score)}/{_fmt(result.max_score)}"
                              if result.status == "graded" else "FAILED")
-                    log(f"  [{i}/{len(found)}] {result.student_id}: {shown} "
+                    log(f"  [{i}/{len(tasks)}] {result.student_id}: {shown} "
                         f"({result.seconds:.1f} s)"
                         + (f" - {result.reason}" if result.reason else "")
                         + (f" [review: {result.review}]" if result.review else ""))
@@ -340,18 +362,22 @@ class _stop_on_sigterm:
 def summary(results, csv_path, course, assignment, feedback=True):
     graded = [r for r in results if r.status == "graded"]
     failed = [r for r in results if r.status == "failed"]
-    review = [r for r in graded if r.review]
+    refused = [r for r in results if r.status == "refused"]
+    missing = [r for r in results if r.status == "missing"]
+    review = [r for r in results if r.review]
     manual = [r for r in graded if r.needs_manual_grade]
-    not_graded = len(results) - len(graded) - len(failed)
+    not_graded = sum(r.status == "not graded" for r in results)
     lines = [f"{assignment}: {len(graded)} graded, {len(failed)} failed, "
+             + (f"{len(refused)} refused, " if refused else "")
+             + (f"{len(missing)} missing, " if missing else "")
              + (f"{not_graded} not graded (the run was stopped), " if not_graded else "")
              + f"{len(review)} to review, {len(manual)} with answers to grade by hand"]
     if graded:
         scores = [r.score for r in graded if r.score is not None]
         top = graded[0].max_score
         lines.append(f"  mean score {sum(scores) / len(scores):.2f} / {_fmt(top)}")
-    for r in failed:
-        lines.append(f"  FAILED {r.student_id}: {r.reason}")
+    for r in failed + refused:
+        lines.append(f"  {r.status.upper()} {r.student_id}: {r.reason}")
     for r in review:
         lines.append(f"  REVIEW {r.student_id}: {r.review}")
     lines.append(f"  grades: {csv_path}")

@@ -128,26 +128,6 @@ def prepare_assignment(course, assignment, workspace, **course_dir):
     return released, secrets
 
 
-def find_submissions(course, assignment, submissions=None):
-    """``{student id: folder with the student's notebooks}``.
-
-    ``submissions`` (default: the course's ``submitted/``) holds one folder per student, with
-    the notebooks either directly inside or in a subfolder named after the assignment (the
-    layout of ``nbgrader collect``).
-    """
-    base = Path(submissions) if submissions else course.submitted
-    if not base.is_dir():
-        raise GradingError(f"no submissions folder {base}: put one folder per student there "
-                           "(or pass --submissions)")
-    found = {}
-    for student in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        inner = student / assignment
-        if submissions is None and not inner.is_dir():
-            continue  # nbgrader layout: this student has not submitted this assignment
-        found[student.name] = inner if inner.is_dir() else student
-    return found
-
-
 def ensure_path():
     """nbgrader runs ``alembic`` from the environment's bin/: put it on PATH."""
     bin_dir = os.path.dirname(sys.executable)

@@ -24,6 +24,7 @@ file named by ``SandboxedExecute.run_log``, which the task that grades the submi
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import os
 import secrets
@@ -33,7 +34,7 @@ from queue import Empty
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async, run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 import threading
 
@@ -50,6 +51,10 @@ class SandboxKernelManager(AsyncKernelManager):
 
     sandbox = None
     workdir = None
+    #: The jail works in its own bounded copy of ``workdir`` (Sandbox.wrap's ``private``); the
+    #: grader then reaches the kernel's sockets through the jail's root in /proc.
+    private = False
+    _jail_ip = None
 
     @property
     def kernel_spec(self):
@@ -63,7 +68,13 @@ class SandboxKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
         return self.sandbox.wrap(command, self.workdir,
-                                 console_log=os.path.join(self.workdir, "kernel.log"))
+                                 console_log=os.path.join(self.workdir, "kernel.log"),
+                                 private=self.private and self.sandbox.mode == "bwrap")
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self._jail_ip:  # a restart: the connection file names the path inside the jail
+            self.ip = self._jail_ip
+        return await super()._async_pre_start_kernel(**kw)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         kw["env"] = self.sandbox.launch_env()  # the grader's environment stays outside
@@ -71,6 +82,10 @@ class SandboxKernelManager(AsyncKernelManager):
         process = getattr(self.provisioner, "process", None)
         if process is not None:
             self.sandbox.started(process.pid)  # so that this grader (only) can end the jail
+            if self.private and self.sandbox.mode == "bwrap":
+                root = await asyncio.to_thread(self.sandbox.jail_root, process.pid)
+                self._jail_ip = self._jail_ip or self.ip
+                self.ip = root + self._jail_ip
 
 
 def _error(ename, evalue):
@@ -99,6 +114,11 @@ class SandboxedExecute(Execute):
         200_000, help="Keep at most this many bytes of output per cell (the rest is cut)."
     ).tag(config=True)
 
+    max_total_output_bytes = Integer(
+        10_000_000, help="Keep at most this many bytes of output in the whole notebook (bounds "
+        "the autograded notebook and its feedback)."
+    ).tag(config=True)
+
     restore_timeout = Integer(
         30, help="Seconds to wait for the kernel to answer the state restore before a test."
     ).tag(config=True)
@@ -124,6 +144,7 @@ class SandboxedExecute(Execute):
         self.km.ip = os.path.join(self._workdir, "k")
         self.km.sandbox = sandbox
         self.km.workdir = self._workdir
+        self.km.private = True  # everything the submission writes stays in the jail's tmpfs
         # The connection file must be inside the jail: in the work folder, with the sockets.
         self.km.connection_file = os.path.join(self._workdir, "kernel.json")
         return self.km
@@ -204,9 +225,26 @@ class SandboxedExecute(Execute):
             return cell, resources
         try:
             self.execute_cell(cell, index, store_history=True)
+        except CellTimeoutError:
+            # The kernel did not even finish its output after the interrupt (it ignores
+            # SIGINT, stopped itself, or sits in a long C call): end it, grade the rest.
+            cell.outputs.append(_error("CellTimeoutError", (
+                f"this cell was still running after {self.timeout} s and did not stop when "
+                "interrupted")))
+            cell.execution_count = None
+            self._log["notes"].append(f"cell {self._name(cell, index)} timed out after "
+                                      f"{self.timeout} s")
+            self._abort(f"the kernel did not stop after cell {self._name(cell, index)} timed "
+                        "out")
+            return cell, resources
         except DeadKernelError:
-            reason = ("the submission reached the grader's time limit" if self._deadline_passed()
-                      else "the kernel died (os._exit, a crash or running out of memory)")
+            if self._deadline_passed():
+                reason = "the submission reached the grader's time limit"
+            elif self._sandbox is not None and self._sandbox.out_of_memory():
+                reason = (f"the kernel ran out of memory (the jail's limit of "
+                          f"{self._sandbox.total_memory_mb} MiB in all)")
+            else:
+                reason = "the kernel died (os._exit, a crash or running out of memory)"
             cell.outputs.append(_error("DeadKernelError", f"{reason} while running this cell"))
             # Whether the kernel announced the cell before it died is a race: the cell never
             # completed, so it has no execution count (the same feedback in every mode).
@@ -313,6 +351,16 @@ class SandboxedExecute(Execute):
         size = len(json.dumps(msg.get("content", {}), default=str))
         used = self._output_bytes.get(cell_index, 0)
         self._output_bytes[cell_index] = used + size
+        total = self._output_bytes.get("total", 0)
+        self._output_bytes["total"] = total + size
+        if total + size > self.max_total_output_bytes:
+            if total <= self.max_total_output_bytes:
+                outs.append(new_output("stream", name="stdout", text=(
+                    f"\n[output cut by the grader: the notebook printed more than "
+                    f"{self.max_total_output_bytes // 1000} kB in all]\n")))
+                self._log["notes"].append("the notebook's output was cut (more than "
+                                          f"{self.max_total_output_bytes // 1000} kB in all)")
+            return None
         if used + size > self.max_output_bytes:
             if used <= self.max_output_bytes:
                 outs.append(new_output("stream", name="stdout", text=(

@@ -81,8 +81,16 @@ class ScrubHiddenTests(ClearHiddenTests):
         return any(secret in text for secret in self._secrets)
 
     def preprocess_cell(self, cell, resources, cell_index):
-        had_hidden = BEGIN in cell.source
-        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        from nbgrader import utils
+
+        had_hidden = BEGIN in cell.source and not utils.is_solution(cell)
+        if had_hidden:
+            try:
+                cell, resources = super().preprocess_cell(cell, resources, cell_index)
+            except RuntimeError:
+                # The marker's text in a student's own cell (in a string, unbalanced, outside
+                # a test cell): not hidden tests; the outputs are still checked below.
+                had_hidden = False
         if cell.cell_type != "code":
             return cell, resources
         if had_hidden:

@@ -4,7 +4,7 @@ Runs *inside* the bubblewrap jail (see :mod:`grading.sandbox`), as a script, wit
 library only (the jail holds no copy of this package)::
 
     python -I jail_limits.py --memory-mb 4096 --file-mb 256 --nproc 256 --cpu-seconds 600 \
-        [--console-log FILE] -- python -m ipykernel_launcher -f FILE
+        [--console-log FILE] [--populate FOLDER] -- python -m ipykernel_launcher -f FILE
 
 The limits are set here rather than on the grader (``prlimit``) so that they apply to the jailed
 process tree only, after bubblewrap has set up the namespaces: address space (memory), size of
@@ -50,6 +50,8 @@ def parse(argv):
     parser.add_argument("--nproc", type=int, required=True)
     parser.add_argument("--cpu-seconds", type=int, required=True)
     parser.add_argument("--console-log", help="send the command's stdout and stderr here")
+    parser.add_argument("--populate", help="copy this folder's contents into the current "
+                        "folder first (a private jail's copy of the grader's work folder)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     args.command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -63,6 +65,10 @@ def parse(argv):
 
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
+    if args.populate:
+        import shutil
+
+        shutil.copytree(args.populate, os.getcwd(), symlinks=True, dirs_exist_ok=True)
     apply(limits(args.memory_mb, args.file_mb, args.nproc, args.cpu_seconds))
     if args.console_log:
         # The kernel's own console output (banners, crash reports) goes to a log; cell

@@ -7,8 +7,10 @@ into which only these are mounted:
   installation (``sys.prefix``, ``sys.base_prefix``), the mnistlib package, ``/etc/fonts`` for
   matplotlib, and the two small scripts of this package that run inside
   (:mod:`grading.jail_limits`, :mod:`grading.probe`);
-* read-write: a private work folder for this kernel only (its sockets, the assignment's files,
-  the current and home folder), and a fresh ``/tmp`` (a tmpfs of at most ``tmp_mb``);
+* read-write: a fresh ``/tmp`` (a tmpfs of at most ``tmp_mb``) holding the kernel's work
+  folder (its sockets, a copy of the assignment's files, the current and home folder): all the
+  jail can write is bounded, and nothing reaches the host's disk (``Sandbox.wrap(...,
+  private=True)``; without it the work folder is shared with the grader);
 * a ``/proc`` and ``/dev`` of its own.
 
 Nothing else exists inside: not the course folder, the gradebook, ``solutions/``, other
@@ -37,6 +39,7 @@ notebooks (the instructor's own), never for a class.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -49,11 +52,13 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import probe
+from . import cgroups, probe
 
 HERE = Path(__file__).resolve().parent
 #: Where the package's in-jail scripts appear inside the jail.
 JAIL_SCRIPTS = "/run/grader"
+#: Where a private jail sees the grader's work folder (read-only; see Sandbox.wrap).
+STAGE = "/run/grader-stage"
 #: The user and group id of the code inside the jail (in its own user namespace).
 JAIL_UID = 65534
 #: Environment variables a jailed process may have (the rest are the grader's business).
@@ -128,12 +133,29 @@ def _font_list():
     return path if os.path.isfile(path) else None
 
 
+@functools.lru_cache(maxsize=1)
+def _isolated_mnistlib():
+    """Where ``python -I`` started outside the project imports mnistlib from (an editable
+    install's finder may point elsewhere than this process's copy), or None."""
+    try:
+        out = subprocess.run([sys.executable, "-I", "-c", "import mnistlib; "
+                              "print(mnistlib.__file__)"], capture_output=True, text=True,
+                             timeout=60, cwd="/")
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = out.stdout.strip().splitlines()
+    return str(Path(lines[-1]).resolve().parent) if out.returncode == 0 and lines else None
+
+
 def python_paths():
-    """Read-only paths a kernel needs: the Python installation(s) and mnistlib."""
+    """Read-only paths a kernel needs: the Python installation(s) and mnistlib (both the copy
+    this process imported and the one a jailed ``python -I`` finds)."""
     import mnistlib
 
     paths = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
              str(Path(mnistlib.__file__).resolve().parent)}
+    if _isolated_mnistlib():
+        paths.add(_isolated_mnistlib())
     # A virtual environment's python is a link into the base installation: keep both ends.
     paths.add(os.path.dirname(os.path.realpath(sys.executable)))
     # Package folders added from elsewhere (a .pth file that adds another environment's
@@ -159,6 +181,10 @@ class Sandbox:
     memory_mb, file_mb, nproc, cpu_seconds, tmp_mb : int
         Resource limits of a jail: address space per process, size of a written file, number of
         processes, CPU seconds, size of its ``/tmp``.
+    total_memory_mb : int
+        Memory of all the jail's processes together, where the host offers a memory cgroup
+        (:mod:`grading.cgroups`; 0 = no total limit). ``self.cgroup_parent`` is None where it
+        does not: the jail then has the per-process limits only.
     """
 
     mode: str = "bwrap"
@@ -169,6 +195,7 @@ class Sandbox:
     nproc: int = 256
     cpu_seconds: int = 900
     tmp_mb: int = 512
+    total_memory_mb: int = 4096
 
     def __post_init__(self):
         if self.mode == "user":
@@ -179,7 +206,10 @@ class Sandbox:
             self.bwrap = find_bwrap(self.bwrap)
             self.can_size = supports_size(self.bwrap)
             self.allow = self.allow or python_paths()
+        self.cgroup_parent = cgroups.find_parent() \
+            if self.mode == "bwrap" and self.total_memory_mb > 0 else None
         self._jails = set()
+        self._cgroups = []
         self._lock = threading.Lock()
 
     # -- work folders -----------------------------------------------------------------------
@@ -187,7 +217,9 @@ class Sandbox:
         """A fresh private folder for one kernel (short path: Unix socket names live in it),
         with the grader's matplotlib font list: else every kernel rebuilds it, which costs a
         second and prints a warning into the notebook when it takes more than 5 s."""
-        workdir = os.path.realpath(tempfile.mkdtemp(prefix="nbg-"))
+        # Under /tmp: a private jail (Sandbox.wrap) makes the same path in its bounded /tmp.
+        under = "/tmp" if self.mode == "bwrap" and os.path.isdir("/tmp") else None
+        workdir = os.path.realpath(tempfile.mkdtemp(prefix="nbg-", dir=under))
         os.chmod(workdir, 0o700)
         fonts = _font_list()
         if self.mode == "bwrap" and fonts:
@@ -221,8 +253,11 @@ class Sandbox:
             "NBGRADER_EXECUTION": "autograde",
         }
 
-    def bwrap_args(self, workdir):
-        """bwrap's options (everything before the command) for a jail around ``workdir``."""
+    def bwrap_args(self, workdir, private=False):
+        """bwrap's options (everything before the command) for a jail around ``workdir``.
+
+        ``private``: the jail gets a copy of ``workdir`` in its bounded ``/tmp`` instead of the
+        folder itself (see :meth:`wrap`)."""
         args = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns",
                 "--uid", str(JAIL_UID), "--gid", str(JAIL_UID),
                 "--die-with-parent", "--new-session", "--clearenv",
@@ -244,7 +279,21 @@ class Sandbox:
                 args += ["--ro-bind", path, path]
         for script in ("jail_limits.py", "probe.py"):
             args += ["--ro-bind", str(HERE / script), f"{JAIL_SCRIPTS}/{script}"]
-        args += ["--bind", workdir, workdir, "--chdir", workdir]
+        if private:
+            # The work folder lives in the jail's own size-limited tmpfs: nothing the student
+            # writes reaches the host's disk. The grader's files come in as a read-only copy
+            # (copied in by jail_limits.py) and the grader reaches the kernel's sockets through
+            # /proc/<pid>/root (see grading.executor.SandboxKernelManager).
+            args += ["--ro-bind", workdir, STAGE]
+            if workdir.startswith("/tmp/"):
+                args += ["--dir", workdir]
+            else:
+                if self.can_size:
+                    args += ["--size", str(self.tmp_mb * 2**20)]
+                args += ["--tmpfs", workdir]
+        else:
+            args += ["--bind", workdir, workdir]
+        args += ["--chdir", workdir]
         for key, value in self.environment(workdir).items():
             args += ["--setenv", key, value]
         # The jail's own root (the folders made for the mounts above) is read-only.
@@ -257,8 +306,14 @@ class Sandbox:
             return dict(os.environ)
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
 
-    def wrap(self, command, workdir, console_log=None):
-        """The command line that starts ``command`` in a new jail around ``workdir``."""
+    def wrap(self, command, workdir, console_log=None, private=False):
+        """The command line that starts ``command`` in a new jail around ``workdir``.
+
+        ``private=False``: the jail writes into ``workdir`` itself (shared with the grader;
+        each file bounded by ``file_mb`` only). ``private=True``: the jail works in a copy of
+        ``workdir`` inside its ``/tmp`` (a tmpfs of ``tmp_mb``), so everything it can write
+        is bounded and the host folder stays as the grader left it.
+        """
         if self.mode == "none":
             return list(command)
         limits = [sys.executable, "-I", f"{JAIL_SCRIPTS}/jail_limits.py",
@@ -266,9 +321,48 @@ class Sandbox:
                   "--nproc", str(self.nproc), "--cpu-seconds", str(self.cpu_seconds)]
         if console_log:
             limits += ["--console-log", console_log]
-        return self.bwrap_args(workdir) + ["--"] + limits + ["--"] + list(command)
+        prefix = []
+        if self.cgroup_parent is not None:
+            try:
+                path = cgroups.make(self.cgroup_parent, self.total_memory_mb)
+            except OSError as exc:
+                raise SandboxError(f"the jail's memory cgroup cannot be made ({exc}); set "
+                                   "c.Grading.total_memory_mb = 0 to grade without it") from None
+            with self._lock:
+                self._cgroups.append(path)
+            prefix = [sys.executable, "-I", "-S", str(HERE / "enter_cgroup.py"), path, "--"]
+        if private:
+            limits += ["--populate", STAGE]
+            return prefix + self.bwrap_args(workdir, private=True) + ["--"] + limits + ["--"] \
+                + list(command)
+        return prefix + self.bwrap_args(workdir) + ["--"] + limits + ["--"] + list(command)
 
     # -- the jails started ------------------------------------------------------------------
+    @staticmethod
+    def jail_root(pid, timeout=30.0):
+        """``/proc/<pid>/root`` of the jail whose bwrap process is ``pid``: the jail's file
+        system as the grader sees it (how it reaches a private jail's sockets).
+
+        Raises
+        ------
+        SandboxError
+            bwrap ended, or started no jail within ``timeout`` seconds.
+        """
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as f:
+                    children = f.read().split()
+            except OSError:
+                raise SandboxError("the jail ended before it started its kernel") from None
+            if children:
+                return f"/proc/{children[0]}/root"
+            time.sleep(0.01)
+        raise SandboxError(f"bwrap started no jail within {timeout:g} s")
+
+
     def started(self, pid):
         """Record a jail (the pid of its bwrap process) so that :meth:`kill_all` can end it."""
         with self._lock:
@@ -289,7 +383,23 @@ class Sandbox:
             pids = sorted(self._jails)
         for pid in pids:
             self.kill(pid)
+        self.remove_cgroups(timeout=5.0)
         return len(pids)
+
+    def out_of_memory(self):
+        """Whether a jail of this sandbox hit its total memory limit (cgroups only)."""
+        with self._lock:
+            paths = list(self._cgroups)
+        return any(cgroups.hit_limit(p) for p in paths)
+
+    def remove_cgroups(self, timeout=0.0):
+        """Remove the memory cgroups of ended jails (those still in use stay)."""
+        with self._lock:
+            paths = list(self._cgroups)
+        for path in paths:
+            if cgroups.remove(path, timeout):
+                with self._lock:
+                    self._cgroups.remove(path)
 
 
 # -- the self-test ------------------------------------------------------------------------------
@@ -332,6 +442,7 @@ def run_probe(sandbox, targets, timeout=120):
         raise SandboxError(f"bwrap ({sandbox.bwrap}) cannot be run: {exc}") from None
     finally:
         sandbox.remove_workdir(workdir)
+        sandbox.remove_cgroups(timeout=5.0)
     if proc.returncode != 0:
         said = _bwrap_complaint(err)
         if said:
@@ -416,6 +527,7 @@ def self_test(sandbox, readable_secrets, writable_targets):
     if report.get("mnistlib") != "ok":
         raise SandboxError(f"mnistlib cannot be imported inside the jail: {report.get('mnistlib')}")
     report["leaks"] = found
+    report["total_memory_mb"] = sandbox.total_memory_mb if sandbox.cgroup_parent else None
     return report
 
 
@@ -428,4 +540,8 @@ def describe(report):
             f"{len(report['environ'])} environment variables (none of the grader's), "
             f"network interfaces {', '.join(report['interfaces'])} (no network), "
             f"{report['shm_segments']} shared memory segments, and none of its "
-            f"{len(report['attempts'])} attempts to read or write course files got through")
+            f"{len(report['attempts'])} attempts to read or write course files got through; "
+            + (f"each jail's memory is limited to {report['total_memory_mb']} MiB in all (a "
+               "memory cgroup)" if report.get("total_memory_mb") else
+               "no total memory limit per jail: this host lets the grader make no memory "
+               "cgroup, so the limits are per process (c.Grading.memory_mb)"))

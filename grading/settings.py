@@ -26,8 +26,19 @@ class Grading(Configurable):
     file_mb = Integer(256, help="Largest file a jailed process may write, in MiB.").tag(config=True)
     nproc = Integer(256, help="Processes a jail may run.").tag(config=True)
     cpu_seconds = Integer(900, help="CPU seconds of each jailed process.").tag(config=True)
-    tmp_mb = Integer(512, help="Size of a jail's /tmp, in MiB.").tag(config=True)
+    tmp_mb = Integer(512, help="Size of a jail's /tmp, in MiB: all it can write (its work "
+                     "folder lives there).").tag(config=True)
+    total_memory_mb = Integer(4096, help="Memory of all of a jail's processes together, in "
+                              "MiB, where the host offers memory cgroups (0 = no total limit)."
+                              ).tag(config=True)
     max_output_bytes = Integer(200_000, help="Output kept per cell, in bytes.").tag(config=True)
+    max_total_output_bytes = Integer(10_000_000, help=(
+        "Output kept per notebook, in bytes (bounds the autograded notebook and its feedback)."
+        )).tag(config=True)
+    max_notebook_mb = Integer(50, help="Largest submitted notebook read, in MB (a larger one is "
+                              "refused before it is read).").tag(config=True)
+    max_timestamp_bytes = Integer(4096, help="Largest timestamp.txt read, in bytes (a larger "
+                                  "one is refused before it is read).").tag(config=True)
     feedback = Bool(True, help="Write feedback HTML without hidden tests.").tag(config=True)
     jobs = Integer(0, help="Submissions graded at once on this machine (0 = one per core)."
                    ).tag(config=True)

@@ -36,6 +36,9 @@ from .feedback import leaked_lines
 from .repair import Ungradable, read_submission, rebuild
 from .scan import scan
 
+#: The student's id inside a task's private course (never a pattern, never hidden).
+INTERNAL_ID = "student"
+
 
 @dataclass
 class Task:
@@ -77,11 +80,12 @@ class Result:
 def grade_one(task):
     """Grade one submission; never raises for anything the submission does."""
     started = time.monotonic()
+    deadline = time.time() + task.settings["wall_limit"]  # covers everything below
     result = Result(task.student_id)
     work = Path(tempfile.mkdtemp(prefix="grading-task-"))
     work.chmod(0o700)
     try:
-        _grade(task, result, work)
+        _grade(task, result, work, deadline)
     except Ungradable as exc:
         result.status, result.reason = "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - one student must not stop the class
@@ -105,6 +109,7 @@ def _stage(task, staged, incoming):
     if "timestamp.txt" in task.files:
         shutil.copyfile(incoming / "timestamp.txt", staged / "timestamp.txt")
     submitted = sorted(incoming.glob("*.ipynb"))
+    used = set()
     for name, text in task.released.items():
         release = nbformat.reads(text, as_version=4)
         path = incoming / f"{name}.ipynb"
@@ -115,27 +120,35 @@ def _stage(task, staged, incoming):
                 notes.append(f"'{path.name}' graded as '{name}.ipynb'")
             else:
                 raise Ungradable(f"no notebook '{name}.ipynb' in the submission "
-                                 f"(found: {', '.join(p.name for p in submitted) or 'nothing'})")
+                                 f"(found: {', '.join(p.name for p in submitted) or 'nothing'}):"
+                                 f" ask the student to submit '{name}.ipynb'")
+        used.add(path.name)
         notebook, read_notes = read_submission(path)
         rebuilt = rebuild(notebook, release)
         notes += read_notes + rebuilt.notes
         findings += scan(rebuilt.student_code)
         nbformat.write(rebuilt.notebook, staged / f"{name}.ipynb")
+    extra = [p.name for p in submitted if p.name not in used]
+    if extra:
+        expected = ", ".join(f"'{n}.ipynb'" for n in task.released)
+        notes.append(f"not graded: {', '.join(repr(n) for n in extra)} (the assignment's "
+                     f"notebook is {expected}; look at the other file by hand if it matters)")
     return notes, findings
 
 
-def _grade(task, result, work):
+def _grade(task, result, work, deadline):
     from nbgrader.converters import Autograde, GenerateFeedback
 
     settings = task.settings
-    deadline = time.time() + settings["wall_limit"]
     (work / "gradebook.db").write_bytes(task.template_db)
-    staged = work / "submitted" / task.student_id / task.assignment
+    # nbgrader treats student ids as glob patterns (``x[1]``, ``*``) and skips dotted ones:
+    # the private course knows the student by a neutral id.
+    staged = work / "submitted" / INTERNAL_ID / task.assignment
     staged.mkdir(parents=True)
     notes, findings = _stage(task, staged, work / "incoming")
 
     run_log = work / "run.jsonl"
-    cfg = nbgrader_config(task.config, work, task.assignment, student_id=task.student_id,
+    cfg = nbgrader_config(task.config, work, task.assignment, student_id=INTERNAL_ID,
                           submitted_directory=str(work / "submitted"),
                           autograded_directory=str(work / "autograded"),
                           feedback_directory=str(work / "feedback"),
@@ -145,6 +158,7 @@ def _grade(task, result, work):
     cfg.SandboxedExecute.deadline = deadline
     cfg.SandboxedExecute.run_log = str(run_log)
     cfg.SandboxedExecute.max_output_bytes = settings["max_output_bytes"]
+    cfg.SandboxedExecute.max_total_output_bytes = settings["max_total_output_bytes"]
     ok, log = _run(Autograde, cfg)
     if not ok:
         raise Ungradable("nbgrader could not grade it: " + last_error(log))
@@ -165,11 +179,15 @@ def _grade(task, result, work):
         review.append(f"background threads were running during the tests ({', '.join(threads)})")
     review += findings
 
-    if settings["feedback"]:
+    if settings["feedback"] and time.time() > deadline:
+        review.append(f"no feedback written: the submission used up its wall limit "
+                      f"({settings['wall_limit']} s); grade it again alone with a larger "
+                      "--wall-limit to write it")
+    elif settings["feedback"]:
         cfg.ScrubHiddenTests.secret_lines = task.secrets
         ok, log = _run(GenerateFeedback, cfg)
         pages = {p.name: p.read_bytes()
-                 for p in sorted((work / "feedback" / task.student_id / task.assignment).glob("*"))
+                 for p in sorted((work / "feedback" / INTERNAL_ID / task.assignment).glob("*"))
                  if p.is_file()}
         if not ok:
             review.append("feedback could not be written: " + last_error(log))
@@ -182,7 +200,7 @@ def _grade(task, result, work):
                 pages = {}
                 break
         result.feedback = pages
-    autograded = work / "autograded" / task.student_id / task.assignment
+    autograded = work / "autograded" / INTERNAL_ID / task.assignment
     result.autograded = {p.name: p.read_bytes() for p in sorted(autograded.glob("*"))
                          if p.is_file()}
     _read_scores(result, work, task.assignment, task.config.CourseDirectory.get("course_id", ""))
@@ -197,7 +215,7 @@ def _read_scores(result, work, assignment, course_id):
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}", course_id) as gb:
-        submission = gb.find_submission(assignment, result.student_id)
+        submission = gb.find_submission(assignment, INTERNAL_ID)
         for notebook in submission.notebooks:
             result.penalties[notebook.name] = notebook.late_submission_penalty
             for grade in notebook.grades:
