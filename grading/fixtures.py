@@ -95,7 +95,7 @@ def plausible_wrong(assignment):
             "if error < best_valid_error * improvement_threshold:", "if True:")
     if assignment == "04_weights":
         replace["templates"] = sources["templates"].replace(
-            'ax.imshow(images[k], cmap="RdBu_r", vmin=-vmax, vmax=vmax)', "ax.imshow(images[k])")
+            'ax.imshow(images[k], cmap="RdBu", vmin=-vmax, vmax=vmax)', "ax.imshow(images[k])")
     if assignment == "05_mlp":
         replace["train_mlp"] = sources["train_mlp"].replace(
             "order = rng.permutation(n)", "order = np.arange(n)")
