@@ -293,7 +293,9 @@ def _kernel_manager_class():
             argv = super().format_kernel_cmd(extra_arguments)
             if self.sandbox.mode == "bwrap":
                 parent = os.path.dirname(os.path.dirname(os.path.realpath(mnistlib.__file__)))
-                end = argv.index("--")  # the end of bwrap's options (after --clearenv)
+                # At the end of bwrap's own options (after --clearenv), whatever comes before
+                # bwrap on the command line.
+                end = argv.index("--", argv.index(self.sandbox.bwrap))
                 argv[end:end] = ["--setenv", "PYTHONPATH", parent]
             return argv
 
