@@ -1,0 +1,19 @@
+"""Mutant: the hidden layer is left linear, z1 = a1."""
+
+CELL = 'forward'  # the answer cell this file replaces
+MUST_LOSE = ('test_forward', 'test_forward_hidden')  # test cells that must lose points
+
+import numpy as np
+
+import mnistlib
+
+
+def sigmoid(A):
+    A = np.asarray(A, dtype=np.float64)
+    return np.exp(-np.logaddexp(0.0, -A))
+
+def forward(params, X):
+    a1 = X @ params["W1"] + params["b1"]
+    z1 = a1
+    a2 = z1 @ params["W2"] + params["b2"]
+    return {"a1": a1, "z1": z1, "a2": a2, "z2": mnistlib.softmax(a2)}

@@ -1,0 +1,24 @@
+"""Mutant: z1 *= 1 - z1 in place for the derivative, then dW2 uses the overwritten z1."""
+
+CELL = 'loss_and_grad'  # the answer cell this file replaces
+MUST_LOSE = ('test_loss_and_grad', 'test_gradient_check', 'test_grad_hidden')
+
+import numpy as np
+
+import mnistlib
+
+
+def loss_and_grad(params, X, y):
+    n = X.shape[0]
+    f = forward(params, X)
+    loss = mnistlib.cross_entropy(f["a2"], y)
+    delta2 = f["z2"].copy()
+    delta2[np.arange(n), y] -= 1.0
+    delta2 /= n
+    z1 = f["z1"]
+    back = delta2 @ params["W2"].T
+    z1 *= 1.0 - z1
+    delta1 = back * z1
+    grads = {"W1": X.T @ delta1, "b1": delta1.sum(axis=0),
+             "W2": z1.T @ delta2, "b2": delta2.sum(axis=0)}
+    return float(loss), grads

@@ -1,0 +1,18 @@
+"""Mutant: tanh in place of the logistic sigmoid."""
+
+CELL = 'forward'  # the answer cell this file replaces
+MUST_LOSE = ('test_sigmoid', 'test_forward', 'test_forward_hidden')
+
+import numpy as np
+
+import mnistlib
+
+
+def sigmoid(A):
+    return np.tanh(A)
+
+def forward(params, X):
+    a1 = X @ params["W1"] + params["b1"]
+    z1 = sigmoid(a1)
+    a2 = z1 @ params["W2"] + params["b2"]
+    return {"a1": a1, "z1": z1, "a2": a2, "z2": mnistlib.softmax(a2)}
