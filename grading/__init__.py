@@ -15,6 +15,9 @@ Modules, one concern each:
 
 ``autograde_class``
     the class driver: each student graded in isolation, statuses, CSV, summary.
+``collect``
+    one entry per folder under ``submitted/``: links and oversized files refused before
+    anything is read, missing submissions, look-alike ids.
 ``repair``
     reads a submission without running it; rebuilds it around the released notebook.
 ``scan``
@@ -24,6 +27,8 @@ Modules, one concern each:
     namespaces, resource limits) and its self-test.
 ``jail_limits`` / ``probe``
     scripts that run inside the jail: the resource limits, and the self-test's probe.
+``cgroups`` / ``enter_cgroup``
+    a total memory limit per jail, where the host lets the grader make memory cgroups.
 ``executor``
     nbgrader's Execute step in the sandbox, with timeouts, output limits, dead kernels handled.
 ``kernel_guard``

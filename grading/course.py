@@ -136,7 +136,10 @@ def ensure_path():
 
 
 def last_error(log):
-    lines = [l for l in log.strip().splitlines() if l.strip()]
+    """The line of an nbgrader log that names what went wrong (never its "Please see the above
+    traceback", which the CSV's reader cannot see)."""
+    lines = [l for l in log.strip().splitlines()
+             if l.strip() and "see the above traceback" not in l.lower()]
     errors = [l for l in lines if "Error" in l or "error" in l]
     return (errors or lines or ["no message"])[-1][:300]
 

@@ -21,6 +21,9 @@ memory is not shared with anyone), ``--disable-userns`` forbids nested user name
 ``--die-with-parent`` and ``--new-session`` tie the jail to the grader and detach it from the
 terminal, ``--clearenv`` leaves only a minimal environment. Inside, :mod:`grading.jail_limits`
 sets the resource limits (memory, file size, processes, CPU time) before it becomes the kernel.
+Where the host lets the grader make memory cgroups, all of a jail's processes together are
+also limited to ``total_memory_mb`` (:mod:`grading.cgroups`); elsewhere the limits are per
+process, and :func:`describe` says so.
 
 It needs no root: bwrap creates an unprivileged user namespace. Where the host forbids that,
 :func:`self_test` stops the run with a message that says what to do; the grader never falls back

@@ -161,7 +161,8 @@ def _grade(task, result, work, deadline):
     cfg.SandboxedExecute.max_total_output_bytes = settings["max_total_output_bytes"]
     ok, log = _run(Autograde, cfg)
     if not ok:
-        raise Ungradable("nbgrader could not grade it: " + last_error(log))
+        raise Ungradable("nbgrader could not grade it (" + last_error(log) + "); look at "
+                         "the notebook by hand")
     repaired, threads = [], []
     entries = [json.loads(line) for line in run_log.read_text().splitlines()] \
         if run_log.is_file() else []

@@ -309,3 +309,69 @@ def test_forked_children_share_one_memory_limit_where_the_host_has_cgroups():
         sandbox.kill_all()
         sandbox.remove_workdir(workdir)
     assert sandbox._cgroups == [], "the jail's cgroup is removed with it"
+
+
+def test_links_disk_and_shared_memory_hold_for_a_normal_user(tmp_path):
+    """Run by a normal user (no root) through the CLI: are links refused, the disk bounded and
+    shared memory private there too, and does the log say whether a jail's memory is limited
+    in all?"""
+    import pwd
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    import test_grading_nonroot as nonroot
+
+    nonroot._require()
+    fx.require_sandbox()
+    try:
+        pwd.getpwnam(nonroot.USER)
+    except KeyError:
+        subprocess.run([shutil.which("useradd"), "--system", "--no-create-home", "--shell",
+                        "/usr/sbin/nologin", nonroot.USER], check=True)
+    entry = pwd.getpwnam(nonroot.USER)
+    base = Path(tempfile.mkdtemp(prefix="grading-user-"))
+    site_dirs = [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
+    opened = nonroot._let_others_traverse([fx.PROJECT, sys.prefix, *site_dirs])
+    try:
+        os.chmod(base, 0o755)
+        venv = nonroot._user_venv(base)
+        course = fx.make_course(base / "course", [at.ASSIGNMENT])
+        with open(course / "nbgrader_config.py", "a", encoding="utf-8") as f:
+            f.write(f"c.Grading.tmp_mb = {COURSE_LIMITS['tmp_mb']}\n")
+        at.good(course, "victim")
+        at.good(course, "x[1]")
+        target = at.folder(course, "link_to_victim")
+        target.mkdir(parents=True)
+        (target / "softmax.ipynb").symlink_to(at.folder(course, "victim") / "softmax.ipynb")
+        at.with_cell(course, "fills_disk", at.cell_code(cells.fill_disk))
+        at.with_cell(course, "shm_a_writer", at.cell_code(cells.shm_write))
+        at.with_cell(course, "shm_b_reader", at.cell_code(cells.shm_read))
+        home = base / "home"
+        home.mkdir()
+        for path in [home, course, *course.rglob("*")]:
+            os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+        env = {"PATH": f"{venv}/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
+        if "MNISTLIB_DATA" in os.environ:
+            env["MNISTLIB_DATA"] = os.environ["MNISTLIB_DATA"]
+        done = subprocess.run(
+            [shutil.which("runuser"), "-u", nonroot.USER, "--", f"{venv}/bin/python", "-m",
+             "grading", "autograde", at.ASSIGNMENT, "--course-dir", str(course),
+             "--cell-timeout", "8", "--wall-limit", "120", "--jobs", "1"],
+            cwd=fx.PROJECT, env=env, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
+        assert "memory is limited to" in done.stdout or "no total memory limit" in done.stdout
+        rows = fx.read_csv(course / "autograded" / f"{at.ASSIGNMENT}-grades.csv")
+        assert rows["link_to_victim"]["status"] == "refused"
+        assert "does not follow links" in rows["link_to_victim"]["reason"]
+        for student in ("victim", "x[1]", "fills_disk", "shm_a_writer", "shm_b_reader"):
+            assert rows[student]["status"] == "graded" and rows[student]["score"] == "10", \
+                rows[student]
+        filled = at.outputs(course, "fills_disk").split("FILLED", 1)[1].split()[0]
+        assert int(filled) <= COURSE_LIMITS["tmp_mb"] + 4
+        assert "SHM-READ -1" in at.outputs(course, "shm_b_reader")
+        assert "SHM-WRITE -1" not in at.outputs(course, "shm_a_writer")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+        for folder, mode in reversed(opened):
+            os.chmod(folder, mode)
