@@ -54,6 +54,18 @@ Wiring it into ``python -m grading autograde`` (not done yet)
    longer needed in the gradebook), re-release, and add one checks module per assignment
    (02-05: callbacks such as ``train_step`` return their call log as arrays).
 5. Drop the in-kernel guard (:mod:`grading.kernel_guard`) for assignments graded this way.
+6. If the jails move to a private work folder (``Sandbox.wrap(..., private=True)``, a copy in
+   the jail's ``/tmp``), open the request folders through ``Sandbox.jail_root`` instead of the
+   host work folder; the reading rules stay the same.
+
+A visible test cell then reads, for example::
+
+    # Known answers: equal scores give equal probabilities; adding a constant changes nothing.
+    from mnistlib.assignment_checks.softmax import check
+    check("softmax_known_answers", softmax)
+
+and a hidden one is a comment (``# Hidden tests of softmax run when your notebook is
+graded.``): its checks are in :mod:`grading.checks.softmax`.
 """
 
 from __future__ import annotations
@@ -440,7 +452,7 @@ class JailedKernel:
         try:
             self._execute(source, self.limits.cell_timeout, silent=False)
         except TimeoutError:
-            pass
+            return  # interrupted: left out of any replay, which it would only slow down
         except KernelGone:
             self.restart()  # this cell is left out of the replay
             return
