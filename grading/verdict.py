@@ -376,12 +376,18 @@ class JailedKernel:
                 run_sync(self.km.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001 - the jail is killed below either way
                 pass
-            self.sandbox.kill_all()
+            self._kill_jail()
         if self._work_fd is not None:
             os.close(self._work_fd)
         if self.workdir:
             self.sandbox.remove_workdir(self.workdir)
         self.km = self.kc = self._work_fd = self.workdir = None
+
+    def _kill_jail(self):
+        """End this kernel's jail (its bwrap process), never another kernel's of the sandbox."""
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is not None:
+            self.sandbox.kill(process.pid)
 
     def restart(self):
         """A fresh jail, with the notebook's cells run again (after a kernel was killed)."""
@@ -407,7 +413,7 @@ class JailedKernel:
         from jupyter_core.utils import run_sync
 
         if self.keep_evidence:
-            self.sent.append(code)
+            self.sent.append((silent, code))
         msg_id = self.kc.execute(code, silent=silent, store_history=not silent,
                                  allow_stdin=False, stop_on_error=False)
         deadline = time.monotonic() + timeout
@@ -417,7 +423,7 @@ class JailedKernel:
             left = deadline - time.monotonic()
             if left <= 0:
                 if interrupted:
-                    self.sandbox.kill_all()
+                    self._kill_jail()
                     raise KernelGone(f"it did not finish within {timeout:g} s and did not "
                                      "stop when interrupted")
                 run_sync(self.km.interrupt_kernel)()
@@ -510,7 +516,8 @@ class JailedKernel:
 
     def evidence(self):
         """What the kernel was sent, what it printed, and its work folder's files, as text:
-        ``{"sent": ..., "printed": ..., "files": ...}``."""
+        ``{"cells": ..., "requests": ..., "printed": ..., "files": ...}`` (the cells run, the
+        compute requests sent, one a line)."""
         files = []
         for root, _, names in os.walk(self.workdir):
             for n in names:
@@ -518,7 +525,9 @@ class JailedKernel:
                 if os.path.isfile(path) and not os.path.islink(path):
                     with open(path, "rb") as f:
                         files.append(f.read().decode("latin-1"))
-        return {"sent": "\n".join(self.sent), "printed": "".join(self.printed),
+        return {"cells": "\n".join(code for silent, code in self.sent if not silent),
+                "requests": "\n".join(code for silent, code in self.sent if silent),
+                "printed": "".join(self.printed),
                 "files": "\n".join(files)}
 
 

@@ -143,6 +143,7 @@ def test_a_link_or_a_fifo_is_refused(tmp_path):
     (json.dumps({"outcomes": [dict(GOOD, value={"pickle": "x"})]}), "wrong form"),
     (json.dumps({"outcomes": [dict(GOOD, args_after=[])]}), "every argument"),
     ("[" * 100_000 + "]" * 100_000, "not JSON"),
+    (" " * (2**20 + 1), "more than the 1048576 bytes accepted"),
 ])
 def test_a_malformed_reply_is_refused(tmp_path, reply, reason):
     """Are a reply that is not JSON, has the wrong number of outcomes, names a file outside its

@@ -19,7 +19,8 @@ import pytest
 
 from grading.feedback import hidden_lines
 from grading.sandbox import Sandbox
-from grading.verdict import Limits, score_notebook
+from grading.verdict import Limits, kernel_cells, score_notebook
+from mnistlib.assignment_checks.compute import REQUEST
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = ROOT / "solutions" / "01_softmax" / "softmax.ipynb"
@@ -235,8 +236,15 @@ def test_no_hidden_test_text_reaches_the_kernel_or_the_feedback(sandbox):
     assert "no grading: ModuleNotFoundError" in printed
     assert "no file: FileNotFoundError" in printed
     assert "HIDDEN-IMPORTED" not in printed and "HIDDEN-READ" not in printed
+    # The kernel was sent the notebook's non-test cells, and one fixed line per check that
+    # names its request folder and nothing else.
+    assert report.evidence["cells"] == "\n".join(kernel_cells(notebook(answers=WRONG,
+                                                                        extra=[LEAK])))
+    requests = report.evidence["requests"].splitlines()
+    pattern = re.escape(REQUEST.format(folder="@")).replace("'@'", r"'[^'\\]+/verdict-\d+-[0-9a-f]+'")
+    assert len(requests) == 9 and all(re.fullmatch(pattern, r) for r in requests), requests
     evidence = "\n".join(report.evidence.values())
-    assert "verdict-1-" in report.evidence["sent"] and "a0_0.npy" in evidence  # all recorded
+    assert "a0_0.npy" in evidence and "def softmax" in evidence  # everything was recorded
     for text, where in [(leaked, "In"), (evidence, "the kernel's view"),
                         (report.feedback(), "the feedback")]:
         found = [line for line in hidden if line in text]
