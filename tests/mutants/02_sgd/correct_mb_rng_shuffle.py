@@ -1,4 +1,5 @@
-"""Correct variant: shuffle a copy of 0..N-1 in place with rng.shuffle (the same stream as rng.permutation(N)), then slice."""
+"""Correct variant: shuffle a copy of 0..N-1 in place with rng.shuffle (the same stream as
+rng.permutation(N)), then slice."""
 
 CELL = 'minibatch_indices'  # the answer cell this file replaces
 MUST_LOSE = ()  # test cells that must lose points (none: full marks)

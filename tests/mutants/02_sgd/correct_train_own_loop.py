@@ -1,4 +1,5 @@
-"""Correct variant: own shuffling and slicing with rng.permutation, own numpy loss and gradient, a running mean of the losses."""
+"""Correct variant: own shuffling and slicing with rng.permutation, own numpy loss and gradient,
+a running mean of the losses."""
 
 CELL = 'train_sgd'  # the answer cell this file replaces
 MUST_LOSE = ()  # test cells that must lose points (none: full marks)

@@ -1,4 +1,5 @@
-"""Correct variant: copies X, prints a warning and a progress line per epoch, returns the losses as an array."""
+"""Correct variant: copies X, prints a warning and a progress line per epoch, returns the losses
+as an array."""
 
 CELL = 'train_sgd'  # the answer cell this file replaces
 MUST_LOSE = ()  # test cells that must lose points (none: full marks)

@@ -1,7 +1,10 @@
 """Mutant: the last partial batch is dropped."""
 
 CELL = 'minibatch_indices'  # the answer cell this file replaces
-MUST_LOSE = ('test_minibatch_indices_hidden', 'test_minibatch_indices')  # test cells that must lose points
+MUST_LOSE = (  # test cells that must lose points
+    'test_minibatch_indices_hidden',
+    'test_minibatch_indices',
+)
 
 import numpy as np
 

@@ -1,4 +1,5 @@
-"""Mutant: a fresh generator per call, seeded from rng's first draw, so the order is not rng.permutation(N)."""
+"""Mutant: a fresh generator per call, seeded from rng's first draw, so the order is not
+rng.permutation(N)."""
 
 CELL = 'minibatch_indices'  # the answer cell this file replaces
 MUST_LOSE = ('test_minibatch_shuffle_hidden',)  # test cells that must lose points

@@ -1,7 +1,10 @@
 """Mutant: off-by-one start, sample 0 is never used."""
 
 CELL = 'minibatch_indices'  # the answer cell this file replaces
-MUST_LOSE = ('test_minibatch_indices_hidden', 'test_minibatch_indices')  # test cells that must lose points
+MUST_LOSE = (  # test cells that must lose points
+    'test_minibatch_indices_hidden',
+    'test_minibatch_indices',
+)
 
 import numpy as np
 

@@ -1,7 +1,11 @@
-"""Mutant: ceil(N / batch_size) balanced batches (sizes 59 and 60), not full batches and a smaller last one."""
+"""Mutant: ceil(N / batch_size) balanced batches (sizes 59 and 60), not full batches and a
+smaller last one."""
 
 CELL = 'minibatch_indices'  # the answer cell this file replaces
-MUST_LOSE = ('test_minibatch_indices_hidden', 'test_minibatch_indices')  # test cells that must lose points
+MUST_LOSE = (  # test cells that must lose points
+    'test_minibatch_indices_hidden',
+    'test_minibatch_indices',
+)
 
 import numpy as np
 

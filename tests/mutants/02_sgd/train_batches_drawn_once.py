@@ -1,7 +1,11 @@
-"""Mutant: the batches are drawn once before the first epoch (stale order: every epoch the same)."""
+"""Mutant: the batches are drawn once before the first epoch (stale order: every epoch the
+same)."""
 
 CELL = 'train_sgd'  # the answer cell this file replaces
-MUST_LOSE = ('test_train_sgd_reference_hidden', 'test_train_sgd_losses_hidden')  # test cells that must lose points
+MUST_LOSE = (  # test cells that must lose points
+    'test_train_sgd_reference_hidden',
+    'test_train_sgd_losses_hidden',
+)
 
 import numpy as np
 

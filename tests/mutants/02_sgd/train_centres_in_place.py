@@ -1,7 +1,12 @@
 """Mutant: centres X in place before training."""
 
 CELL = 'train_sgd'  # the answer cell this file replaces
-MUST_LOSE = ('test_train_sgd', 'test_train_sgd_step_hidden', 'test_train_sgd_reference_hidden', 'test_train_sgd_inputs_hidden')  # test cells that must lose points
+MUST_LOSE = (  # test cells that must lose points
+    'test_train_sgd',
+    'test_train_sgd_step_hidden',
+    'test_train_sgd_reference_hidden',
+    'test_train_sgd_inputs_hidden',
+)
 
 import numpy as np
 

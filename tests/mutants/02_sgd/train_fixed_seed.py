@@ -1,7 +1,10 @@
 """Mutant: the generator always uses seed 0."""
 
 CELL = 'train_sgd'  # the answer cell this file replaces
-MUST_LOSE = ('test_train_sgd_reference_hidden', 'test_train_sgd_seed_hidden')  # test cells that must lose points
+MUST_LOSE = (  # test cells that must lose points
+    'test_train_sgd_reference_hidden',
+    'test_train_sgd_seed_hidden',
+)
 
 import numpy as np
 

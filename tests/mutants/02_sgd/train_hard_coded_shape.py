@@ -1,7 +1,13 @@
 """Mutant: W is (784, 10) whatever D and C."""
 
 CELL = 'train_sgd'  # the answer cell this file replaces
-MUST_LOSE = ('test_train_sgd_step_hidden', 'test_train_sgd_reference_hidden', 'test_train_sgd_losses_hidden', 'test_train_sgd_seed_hidden', 'test_train_sgd_inputs_hidden')  # test cells that must lose points
+MUST_LOSE = (  # test cells that must lose points
+    'test_train_sgd_step_hidden',
+    'test_train_sgd_reference_hidden',
+    'test_train_sgd_losses_hidden',
+    'test_train_sgd_seed_hidden',
+    'test_train_sgd_inputs_hidden',
+)
 
 import numpy as np
 

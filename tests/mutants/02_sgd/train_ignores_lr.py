@@ -1,7 +1,11 @@
 """Mutant: a hard-coded learning rate 0.13."""
 
 CELL = 'train_sgd'  # the answer cell this file replaces
-MUST_LOSE = ('test_train_sgd_step_hidden', 'test_train_sgd_reference_hidden', 'test_train_sgd_losses_hidden')  # test cells that must lose points
+MUST_LOSE = (  # test cells that must lose points
+    'test_train_sgd_step_hidden',
+    'test_train_sgd_reference_hidden',
+    'test_train_sgd_losses_hidden',
+)
 
 import numpy as np
 

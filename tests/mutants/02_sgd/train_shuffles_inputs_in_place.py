@@ -1,7 +1,12 @@
-"""Mutant: shuffles X and y in place each epoch, then takes consecutive batches (the caller's arrays are changed, and epoch 2 shuffles a shuffled set)."""
+"""Mutant: shuffles X and y in place each epoch, then takes consecutive batches (the caller's
+arrays are changed, and epoch 2 shuffles a shuffled set)."""
 
 CELL = 'train_sgd'  # the answer cell this file replaces
-MUST_LOSE = ('test_train_sgd_reference_hidden', 'test_train_sgd_losses_hidden', 'test_train_sgd_inputs_hidden')  # test cells that must lose points
+MUST_LOSE = (  # test cells that must lose points
+    'test_train_sgd_reference_hidden',
+    'test_train_sgd_losses_hidden',
+    'test_train_sgd_inputs_hidden',
+)
 
 import numpy as np
 

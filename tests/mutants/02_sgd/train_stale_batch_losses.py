@@ -1,4 +1,5 @@
-"""Mutant: the list of batch losses is not reset between epochs (each epoch records the mean since the start)."""
+"""Mutant: the list of batch losses is not reset between epochs (each epoch records the mean
+since the start)."""
 
 CELL = 'train_sgd'  # the answer cell this file replaces
 MUST_LOSE = ('test_train_sgd_losses_hidden',)  # test cells that must lose points

@@ -1,7 +1,10 @@
 """Mutant: steps with the gradient of the batch's summed loss (lr times the batch size)."""
 
 CELL = 'train_sgd'  # the answer cell this file replaces
-MUST_LOSE = ('test_train_sgd_step_hidden', 'test_train_sgd_reference_hidden')  # test cells that must lose points
+MUST_LOSE = (  # test cells that must lose points
+    'test_train_sgd_step_hidden',
+    'test_train_sgd_reference_hidden',
+)
 
 import numpy as np
 

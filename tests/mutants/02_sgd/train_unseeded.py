@@ -1,7 +1,11 @@
 """Mutant: the generator ignores the seed."""
 
 CELL = 'train_sgd'  # the answer cell this file replaces
-MUST_LOSE = ('test_train_sgd_reference_hidden', 'test_train_sgd_losses_hidden', 'test_train_sgd_seed_hidden')  # test cells that must lose points
+MUST_LOSE = (  # test cells that must lose points
+    'test_train_sgd_reference_hidden',
+    'test_train_sgd_losses_hidden',
+    'test_train_sgd_seed_hidden',
+)
 
 import numpy as np
 
