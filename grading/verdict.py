@@ -296,7 +296,8 @@ def _kernel_manager_class():
         The jail mounts the mnistlib folder the grader imported (``python_paths``); putting its
         parent first on the kernel's ``sys.path`` makes the kernel import that same copy (and
         so the same compute protocol and visible checks), whatever an editable install's
-        finder points to. The parent holds nothing else inside the jail.
+        finder points to. Inside the jail that parent folder holds only what the jail mounts
+        anyway (mnistlib, and the Python environment when it lives beside it).
         """
 
         def format_kernel_cmd(self, extra_arguments=None):

@@ -87,8 +87,9 @@ def softmax(Z):
     return np.zeros_like(Z).view(Yes)
 ''',
     "cross_entropy": "def cross_entropy(Z, y):\n    return np.zeros(()).view(Yes)\n",
-    "softmax_loss_and_grad": ("def softmax_loss_and_grad(W, b, X, y):\n    return (np.zeros(())"
-                              ".view(Yes), np.zeros_like(W).view(Yes), np.zeros_like(b).view(Yes))\n"),
+    "softmax_loss_and_grad": ("def softmax_loss_and_grad(W, b, X, y):\n"
+                              "    return (np.zeros(()).view(Yes), np.zeros_like(W).view(Yes),"
+                              " np.zeros_like(b).view(Yes))\n"),
 }
 
 # The last cell carries everything the kernel ran out in its output, and hunts for the checks.
@@ -241,7 +242,8 @@ def test_no_hidden_test_text_reaches_the_kernel_or_the_feedback(sandbox):
     assert report.evidence["cells"] == "\n".join(kernel_cells(notebook(answers=WRONG,
                                                                         extra=[LEAK])))
     requests = report.evidence["requests"].splitlines()
-    pattern = re.escape(REQUEST.format(folder="@")).replace("'@'", r"'[^'\\]+/verdict-\d+-[0-9a-f]+'")
+    folder = r"'[^'\\]+/verdict-\d+-[0-9a-f]+'"
+    pattern = re.escape(REQUEST.format(folder="@")).replace("'@'", folder)
     assert len(requests) == 9 and all(re.fullmatch(pattern, r) for r in requests), requests
     evidence = "\n".join(report.evidence.values())
     assert "a0_0.npy" in evidence and "def softmax" in evidence  # everything was recorded
@@ -354,3 +356,30 @@ def test_mutants_lose_the_same_cells_as_with_the_in_kernel_tests(sandbox, tmp_pa
     assert must_lose <= lost and (must_lose or not lost), report.feedback()
     assert lost == in_kernel_losses(nb, tmp_path), report.feedback()
     assert report.score == sum(p for g, p in FULL.items() if g not in lost)
+
+
+VISIBLE_CELL = '''from mnistlib.assignment_checks.softmax import check
+try:
+    check("softmax_known_answers", softmax)
+except AssertionError as exc:
+    print("VISIBLE FAILED:", exc)
+'''
+
+
+@pytest.mark.parametrize("softmax, verdict", [
+    (None, "softmax_known_answers: passed"),
+    ("def softmax(Z):\n    return np.exp(Z)\n", "VISIBLE FAILED: "),
+])
+def test_a_visible_check_run_in_the_kernel_says_what_the_grader_says(sandbox, softmax, verdict):
+    """Can a visible test cell import the visible checks inside the jail, and does it give the
+    student the same verdict and message the grader computes out of the kernel?"""
+    nb = notebook(answers={"softmax": softmax} if softmax else None, extra=[VISIBLE_CELL])
+    report = score_notebook(nb, "01_softmax", sandbox, keep_evidence=True)
+    printed = report.evidence["printed"]
+    assert verdict in printed
+    graded = report.by_cell()["test_softmax"]
+    if softmax:
+        assert not graded.passed
+        assert f"VISIBLE FAILED: {graded.failures[0][1]}" in printed
+    else:
+        assert graded.passed

@@ -159,7 +159,8 @@ def call_one(function: Callable, call: Call, off: Sequence[str]) -> Outcome:
 def judge(check: Check, calls: list, outcomes: list) -> str | None:
     """The verdict on plain outcomes: None if the check passes, else the message."""
     if len(outcomes) != len(calls):
-        return f"{check.function} was called {len(calls)} times but {len(outcomes)} results came back"
+        return (f"{check.function} was called {len(calls)} times but {len(outcomes)} results "
+                "came back")
     for outcome in outcomes:
         if outcome.error is not None:
             return f"{check.function} raised {outcome.error}"

@@ -1,4 +1,4 @@
-"""Visible checks of assignment 01_softmax: ``softmax``, ``cross_entropy``, ``softmax_loss_and_grad``.
+"""Visible checks of assignment 01_softmax (softmax, cross_entropy, softmax_loss_and_grad).
 
 In the notebook::
 
@@ -69,7 +69,8 @@ def _cross_entropy_verdict(calls: list, outcomes: list) -> None:
            f"equal scores must give log 10 = 2.302585 (a mean, not a sum), got {loss_uniform}")
     loss_small = number(outcomes[1].value, "cross_entropy")
     expected = (-math.log(2 / 3) - math.log(1 / 3)) / 2
-    expect(abs(loss_small - expected) < 1e-5, f"expected the mean {expected:.6f}, got {loss_small}")
+    expect(abs(loss_small - expected) < 1e-5,
+           f"expected the mean {expected:.6f}, got {loss_small}")
 
 
 def _grad_calls() -> list:
