@@ -226,16 +226,17 @@ class SandboxedExecute(Execute):
         try:
             self.execute_cell(cell, index, store_history=True)
         except CellTimeoutError:
-            # The kernel did not even finish its output after the interrupt (it ignores
-            # SIGINT, stopped itself, or sits in a long C call): end it, grade the rest.
+            # The kernel's output did not end after the interrupt: it may be slow to settle, or
+            # ignore SIGINT, have stopped itself, or sit in a long C call. If it does not answer
+            # either, end it and mark the rest "not run"; the earlier cells keep their points.
             cell.outputs.append(_error("CellTimeoutError", (
-                f"this cell was still running after {self.timeout} s and did not stop when "
-                "interrupted")))
+                f"this cell was still running after {self.timeout} s when it was interrupted")))
             cell.execution_count = None
             self._log["notes"].append(f"cell {self._name(cell, index)} timed out after "
                                       f"{self.timeout} s")
-            self._abort(f"the kernel did not stop after cell {self._name(cell, index)} timed "
-                        "out")
+            if not self._responsive():
+                self._abort(f"the kernel did not stop after cell {self._name(cell, index)} "
+                            "timed out")
             return cell, resources
         except DeadKernelError:
             if self._deadline_passed():
@@ -351,16 +352,18 @@ class SandboxedExecute(Execute):
         size = len(json.dumps(msg.get("content", {}), default=str))
         used = self._output_bytes.get(cell_index, 0)
         self._output_bytes[cell_index] = used + size
-        total = self._output_bytes.get("total", 0)
-        self._output_bytes["total"] = total + size
-        if total + size > self.max_total_output_bytes:
-            if total <= self.max_total_output_bytes:
+        kept = self._output_bytes.get("kept", 0)  # output kept in the whole notebook
+        if used + size <= self.max_output_bytes and kept + size > self.max_total_output_bytes:
+            if not self._output_bytes.get("total cut"):
+                self._output_bytes["total cut"] = True
                 outs.append(new_output("stream", name="stdout", text=(
                     f"\n[output cut by the grader: the notebook printed more than "
                     f"{self.max_total_output_bytes // 1000} kB in all]\n")))
                 self._log["notes"].append("the notebook's output was cut (more than "
                                           f"{self.max_total_output_bytes // 1000} kB in all)")
             return None
+        if used + size <= self.max_output_bytes:
+            self._output_bytes["kept"] = kept + size
         if used + size > self.max_output_bytes:
             if used <= self.max_output_bytes:
                 outs.append(new_output("stream", name="stdout", text=(
