@@ -1,4 +1,4 @@
-"""Mutant: counts weights below 1e-2 in size as zero."""
+"""Mutant: counts weights close to zero (np.isclose) as zero."""
 
 CELL = "l1_prox"  # the answer cell this file replaces
 MUST_LOSE = ('test_l1_prox_hidden',)  # test cells that must lose points
@@ -13,4 +13,4 @@ def l1_prox(W, t):
 
 
 def sparsity(W):
-    return float(np.mean(np.abs(np.asarray(W)) < 1e-2))
+    return float(np.mean(np.isclose(np.asarray(W), 0)))
