@@ -55,13 +55,33 @@ def _usable(folder, limit_file):
             pass
 
 
+def sweep(folder):
+    """Remove the empty cgroups left below ``folder`` by graders that were killed (named
+    ``grading-<pid>-...`` after a process that no longer runs); return how many."""
+    removed = 0
+    for name in os.listdir(folder):
+        parts = name.split("-")
+        if len(parts) != 3 or parts[0] != "grading" or not parts[1].isdigit():
+            continue
+        if os.path.exists(f"/proc/{parts[1]}"):
+            continue  # its grader still runs
+        try:
+            os.rmdir(os.path.join(folder, name))
+            removed += 1
+        except OSError:
+            pass  # still has processes: not ours to touch
+    return removed
+
+
 def find_parent(root=ROOT):
-    """``(version, folder)`` where per-jail memory cgroups can be made, or None."""
+    """``(version, folder)`` where per-jail memory cgroups can be made, or None (the empty
+    cgroups of killed graders found there are removed)."""
     own = _own_paths()
     v1 = os.path.join(root, "memory")
     if "memory" in own and os.path.isdir(v1):
         for folder in (v1 + own["memory"], v1):
             if os.path.isdir(folder) and _usable(folder, "memory.limit_in_bytes"):
+                sweep(folder)
                 return ("v1", folder)
     if "" in own and os.path.isfile(os.path.join(root, "cgroup.controllers")):
         folder = root + own[""]
@@ -71,6 +91,7 @@ def find_parent(root=ROOT):
         except OSError:
             delegated = False
         if delegated and _usable(folder, "memory.max"):
+            sweep(folder)
             return ("v2", folder)
     return None
 
