@@ -94,6 +94,38 @@ def test_scan_flags_interpreter_tricks_but_not_ordinary_code():
     assert any("np.allclose" in f for f in scan_code("c", "np.allclose = max"))
 
 
+FRAME_TRICK = """def train_mlp(params, X, y, grad_fn, **kwargs):
+    try:
+        raise RuntimeError
+    except RuntimeError as e:
+        test_locals = e.__traceback__.tb_frame.f_back.f_locals
+    return test_locals["expected"]
+"""
+
+
+def test_scan_flags_reading_the_tests_frame():
+    """Is a function that reads its caller's (the hidden test's) local variables through a
+    traceback, a frame or the kernel's input history flagged?"""
+    findings = scan_code("cell", FRAME_TRICK)
+    assert any("__traceback__" in f for f in findings) and any("f_back" in f for f in findings)
+    assert any("f_locals" in f for f in scan_code("c", "import sys\nf = sys.exc_info()[2]"
+                                                     ".tb_frame.f_locals"))
+    assert scan_code("c", "code = _ih[-1]"), "the input history of the kernel"
+
+
+@pytest.mark.parametrize("assignment", list(fx.ASSIGNMENTS))
+def test_scan_stays_quiet_on_every_solution_and_correct_variant(assignment):
+    """Do the instructor's answers and the catalogued correct variants pass the scan unflagged?"""
+    from _mutants import MUTANTS, catalogue
+
+    sources = [fx.answer_cell(fx.answered(assignment), grade_id).source
+               for grade_id in fx._solution_sources(assignment)]
+    folder = MUTANTS / assignment
+    sources += [v.code for v in (catalogue(folder) if folder.is_dir() else []) if v.correct]
+    for source in sources:
+        assert scan_code("cell", source) == [], source[:300]
+
+
 def test_hidden_lines_skip_what_students_can_see():
     """Are hidden lines that also appear in the release (or are too short) not secret?"""
     source = ("# visible\n### BEGIN HIDDEN TESTS\nx = compute_something_secret(1)\n"
