@@ -198,8 +198,13 @@ def test_stopping_the_grader_ends_its_jails_and_writes_what_was_graded(tmp_path,
     while time.monotonic() < deadline and not status.exists() and grader.poll() is None:
         time.sleep(0.5)
     assert grader.poll() is None, "the run ended before it could be stopped"
-    time.sleep(1)
-    jails = _jails_of(grader.pid)
+    # Every jail seen below the grader in the second before the signal, the last look
+    # taken just before it: a jail started after a single early look would go unchecked.
+    jails = set()
+    for _ in range(10):
+        jails |= _jails_of(grader.pid)
+        time.sleep(0.1)
+    jails |= _jails_of(grader.pid)
     assert jails, "no jail was running: the test would not test anything"
     grader.send_signal(how)
     out, _ = grader.communicate(timeout=120)
@@ -213,7 +218,6 @@ def test_stopping_the_grader_ends_its_jails_and_writes_what_was_graded(tmp_path,
     assert {r["status"] for r in rows.values()} <= {"graded", "not graded"}
     assert any(r["status"] == "not graded" and "run the command again" in r["reason"]
                for r in rows.values())
-    assert rows["quick"]["status"] == "graded" or rows["quick"]["status"] == "not graded"
     # The re-run grades the whole class.
     _, csv_path = autograde_class(ASSIGNMENT, course_dir=course, jobs=2, cell_timeout=60,
                                   log=lambda m: None)
