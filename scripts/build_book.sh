@@ -65,5 +65,6 @@ fi
 export MNISTLIB_BOOK_SUBSET=$subset
 # Figures must go inline into the executed notebooks, whatever backend the caller's shell sets.
 export MPLBACKEND=module://matplotlib_inline.backend_inline
-jupyter-book build . -W -n --keep-going "${out_args[@]}" "$@"
+# Several chapters execute at once (Sphinx -j; jupyter-book's own command cannot ask for it).
+python scripts/jupyter_book_build.py . -W -n --keep-going "${out_args[@]}" "$@"
 mkdir -p "$build_dir" && echo "$code_hash" > "$stamp"

@@ -187,8 +187,8 @@ def test_rebuild_takes_outputs_from_execution_cache(build):
 
 
 def test_mini_subset_build_needs_no_data(tmp_path):
-    """With MNISTLIB_BOOK_SUBSET=mini and no MNIST files, cache or network, does the strict build pass on the embedded subset?
-    Built with --path-output, does it keep its execution stamp there, away from the default folders?"""
+    """With MNISTLIB_BOOK_SUBSET=mini and no MNIST files, cache or network, does the strict build pass on the embedded subset,
+    executing chapters in parallel? Built with --path-output, does it keep its execution stamp there, away from the default folders?"""
     env = {k: v for k, v in os.environ.items() if k != "MNISTLIB_DATA"}
     env.update(MNISTLIB_BOOK_SUBSET="mini", MNISTLIB_CACHE=str(tmp_path / "empty-cache"),
                MNISTLIB_MIRRORS="http://127.0.0.1:9/")  # port 9: nothing listens, no download
@@ -208,6 +208,10 @@ def test_mini_subset_build_needs_no_data(tmp_path):
             default_stamp.write_text(saved)
     assert mini.returncode == 0, "mini build failed; see _build/book_build_mini.log:\n" + "\n".join(mini.warnings()[:30])
     assert mini.warnings() == []
+    # Sphinx names a run of pages "first .. last" only when workers read them in parallel.
+    log = re.sub(r"\x1b\[[0-9;]*m", "", mini.log)
+    assert re.search(r"reading sources\.\.\. \[\s*\d+%\] \S+ \.\. \S+", log), \
+        "the chapters were read one after another: is an extension not parallel-safe?"
     assert (out / "_build" / ".imported_code_hash").is_file()
     for page in chapter_pages():
         html = (mini.html_dir / f"{page}.html").read_text(encoding="utf-8")
@@ -222,3 +226,40 @@ def test_unknown_subset_is_refused():
     assert bad.returncode == 2
     assert "MNISTLIB_BOOK_SUBSET must be 'full' or 'mini'" in bad.log
 
+
+
+def test_build_launcher_refuses_zero_jobs():
+    """Does the parallel build launcher refuse --jobs 0 with a message naming the option?"""
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "scripts/jupyter_book_build.py", "--jobs", "0", "."],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "--jobs must be at least 1" in proc.stderr
+
+
+def test_book_kernels_listen_on_unix_sockets(monkeypatch, tmp_path):
+    """Do notebooks executed the way the build executes them (nbclient.execute, as myst-nb and
+    jupyter-cache call it) get a kernel on IPC sockets, so parallel readers cannot race for a
+    TCP port?"""
+    import concurrent.futures
+    import importlib.util
+
+    import nbclient
+    import nbclient.client
+    import nbformat
+
+    monkeypatch.setattr(nbclient.client, "NotebookClient", nbclient.client.NotebookClient)
+    spec = importlib.util.spec_from_file_location("parallel_reading",
+                                                  ROOT / "book" / "_ext" / "parallel_reading.py")
+    extension = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(extension)
+    extension.use_ipc_kernels()
+    code = "from ipykernel.kernelapp import IPKernelApp\nprint(IPKernelApp.instance().transport)"
+    # Kernels run in their chapter's folder: two at once, from elsewhere, must each answer.
+    notebooks = [nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+                 for _ in range(2)]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda nb: nbclient.execute(nb, cwd=str(tmp_path)), notebooks))
+    for nb in notebooks:
+        assert nb.cells[0].outputs[0]["text"].strip() == "ipc"
