@@ -19,6 +19,14 @@
 What happened (notes, repairs, cells not run) is appended, one JSON line per notebook, to the
 file named by ``SandboxedExecute.run_log``, which the task that grades the submission reads
 (:mod:`grading.task`). Everything it needs comes through its configuration: no module state.
+
+:class:`VerdictExecute` replaces it for an assignment that has a checks module
+(:mod:`grading.checks`): no test cell runs in the student's kernel. The jailed kernel runs the
+other cells and computes; :func:`grading.verdict.score_notebook` judges in the grader's process;
+each test cell gets its verdict as its output (:func:`grading.verdict.annotate`), which nbgrader's
+SaveAutoGrades turns into the same scores, and the report goes into the run log (key
+``"verdict"``) for the task to write into the gradebook. The in-kernel guard is not used: the
+kernel's state decides nothing.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ import threading
 from traitlets import Dict, Float, Integer, Unicode
 
 from nbgrader import utils
-from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 from . import kernel_guard
 from .sandbox import Sandbox
@@ -86,6 +94,69 @@ class SandboxKernelManager(AsyncKernelManager):
                 root = await asyncio.to_thread(self.sandbox.jail_root, process.pid)
                 self._jail_ip = self._jail_ip or self.ip
                 self.ip = root + self._jail_ip
+
+
+def _assignment_files(resources):
+    """Files other than notebooks that nbgrader put beside the notebook (data, modules)."""
+    path = (resources or {}).get("metadata", {}).get("path")
+    if not path or not os.path.isdir(path):
+        return {}
+    files = {}
+    for name in sorted(os.listdir(path)):
+        source = os.path.join(path, name)
+        if name.endswith(".ipynb") or os.path.islink(source) or not os.path.isfile(source):
+            continue
+        with open(source, "rb") as f:
+            files[name] = f.read()
+    return files
+
+
+class VerdictExecute(NbGraderPreprocessor):
+    """Autograde's Execute step on the verdict path (see the module doc)."""
+
+    assignment = Unicode("", help="The assignment (one with a module in grading.checks)."
+                         ).tag(config=True)
+    jail = Dict(help="Keyword arguments of grading.sandbox.Sandbox (mode, bwrap, limits)."
+                ).tag(config=True)
+    cell_timeout = Float(60.0, help="Seconds a cell, or one check's calls, may take."
+                         ).tag(config=True)
+    deadline = Float(0.0, help="Time (time.time()) by which the submission must be done; 0 = "
+                     "none.").tag(config=True)
+    run_log = Unicode("", help="File to append what happened to (one JSON line per notebook)."
+                      ).tag(config=True)
+    max_output_bytes = Integer(200_000, help="Output kept per cell (bytes)."
+                               ).tag(config=True)
+    max_total_output_bytes = Integer(10_000_000, help="Output kept in the whole notebook "
+                                     "(bytes).").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from .checks import for_assignment
+        from .verdict import (Limits, OutputCaps, annotate, report_as_plain,
+                              score_notebook)
+
+        if not self.jail or not self.assignment:
+            raise RuntimeError("VerdictExecute needs its 'jail' and 'assignment' settings: run "
+                               "it through `python -m grading autograde`")
+        module = for_assignment(self.assignment)
+        wall = max(self.deadline - time.time(), 0.001) if self.deadline else 0.0
+        limits = Limits(cell_timeout=self.cell_timeout, request_timeout=self.cell_timeout,
+                        wall_limit=wall)
+        sandbox = Sandbox(**self.jail)
+        try:
+            report = score_notebook(nb, self.assignment, sandbox, limits,
+                                    _assignment_files(resources),
+                                    output_caps=OutputCaps(self.max_output_bytes,
+                                                           self.max_total_output_bytes))
+        finally:
+            sandbox.kill_all()
+        annotate(nb, report, module.CELLS)
+        if self.run_log:
+            entry = {"notes": report.notes, "repaired": [], "threads": [], "aborted": None,
+                     "verdict": dict(report_as_plain(report),
+                                     notebook=resources.get("unique_key", ""))}
+            with open(self.run_log, "a", encoding="utf-8") as f:
+                f.write(json.dumps(entry) + "\n")
+        return nb, resources
 
 
 def _error(ename, evalue):

@@ -14,9 +14,15 @@ Steps, for one submission:
    truncated, non-JSON or unknown-format file is *failed* with the reason; everything else is
    rebuilt around the released notebook, with every change noted;
 2. scan the student's code for constructs a solution never needs (:mod:`grading.scan`);
-3. run nbgrader's autograde with :class:`grading.executor.SandboxedExecute`: the kernel runs in
-   a bubblewrap jail (:mod:`grading.sandbox`), under a per-cell timeout and the wall limit,
-   with numpy & co. restored before every test (:mod:`grading.kernel_guard`);
+3. run nbgrader's autograde. For an assignment with a checks module (:mod:`grading.checks`),
+   its Execute step is :class:`grading.executor.VerdictExecute`: no test cell runs in the
+   student's kernel; the jailed kernel runs the other cells and computes the graded functions
+   on the checks' inputs, the verdicts are taken in this process (:mod:`grading.verdict`),
+   under the per-cell timeout and the wall limit left, and written into the gradebook
+   (:func:`grading.verdict.write_grades`) before the scores are read back. For the other
+   assignments it is :class:`grading.executor.SandboxedExecute`: the notebook's own test cells
+   run in the jailed kernel, with numpy & co. restored before every test
+   (:mod:`grading.kernel_guard`);
 4. write feedback HTML without hidden tests (:mod:`grading.feedback`), and check it.
 """
 
@@ -31,6 +37,7 @@ from pathlib import Path
 
 import nbformat
 
+from .checks import ASSIGNMENTS as WITH_CHECKS
 from .course import _run, last_error, nbgrader_config
 from .feedback import leaked_lines
 from .repair import Ungradable, read_submission, rebuild
@@ -154,11 +161,14 @@ def _grade(task, result, work, deadline):
                           feedback_directory=str(work / "feedback"),
                           db_url=f"sqlite:///{work / 'gradebook.db'}")
     cfg.Execute.timeout = settings["cell_timeout"]
-    cfg.SandboxedExecute.jail = task.jail
-    cfg.SandboxedExecute.deadline = deadline
-    cfg.SandboxedExecute.run_log = str(run_log)
-    cfg.SandboxedExecute.max_output_bytes = settings["max_output_bytes"]
-    cfg.SandboxedExecute.max_total_output_bytes = settings["max_total_output_bytes"]
+    on_verdict_path = task.assignment in WITH_CHECKS
+    execute = _use_verdict_path(cfg, task.assignment) if on_verdict_path else \
+        cfg.SandboxedExecute
+    execute.jail = task.jail
+    execute.deadline = deadline
+    execute.run_log = str(run_log)
+    execute.max_output_bytes = settings["max_output_bytes"]
+    execute.max_total_output_bytes = settings["max_total_output_bytes"]
     ok, log = _run(Autograde, cfg)
     if not ok:
         raise Ungradable("nbgrader could not grade it (" + last_error(log) + "); look at "
@@ -166,6 +176,8 @@ def _grade(task, result, work, deadline):
     repaired, threads = [], []
     entries = [json.loads(line) for line in run_log.read_text().splitlines()] \
         if run_log.is_file() else []
+    if on_verdict_path:
+        _write_verdicts(work, task, entries)
     for entry in entries:
         notes += entry["notes"]
         if entry["aborted"]:
@@ -209,6 +221,36 @@ def _grade(task, result, work, deadline):
     result.notes = notes
     result.reason = "; ".join(notes)
     result.review = "; ".join(review)
+
+
+def _use_verdict_path(cfg, assignment):
+    """Autograde with :class:`grading.executor.VerdictExecute` in place of the sandboxed
+    Execute; returns its configuration section."""
+    from .executor import SandboxedExecute, VerdictExecute
+
+    cfg.Autograde.autograde_preprocessors = [
+        VerdictExecute if p is SandboxedExecute else p
+        for p in cfg.Autograde.autograde_preprocessors]
+    cfg.VerdictExecute.assignment = assignment
+    cfg.VerdictExecute.cell_timeout = float(cfg.Execute.timeout)
+    return cfg.VerdictExecute
+
+
+def _write_verdicts(work, task, entries):
+    """Write the verdicts of the run log into the private gradebook (each notebook's)."""
+    from nbgrader.api import Gradebook
+
+    from .verdict import report_from_plain, write_grades
+
+    verdicts = [e["verdict"] for e in entries if e.get("verdict")]
+    if len(verdicts) != len(task.released):
+        raise Ungradable(f"the grader scored {len(verdicts)} of the {len(task.released)} "
+                         "notebooks; look at the submission by hand")
+    course_id = task.config.CourseDirectory.get("course_id", "")
+    with Gradebook(f"sqlite:///{work / 'gradebook.db'}", course_id) as gb:
+        for verdict in verdicts:
+            write_grades(gb, task.assignment, INTERNAL_ID, verdict["notebook"],
+                         report_from_plain(verdict))
 
 
 def _read_scores(result, work, assignment, course_id):

@@ -287,6 +287,21 @@ class KernelGone(Exception):
     """The kernel did not answer in time (and was killed) or died."""
 
 
+@dataclass
+class OutputCaps:
+    """How much of the cells' outputs is kept for the autograded notebook (bytes of JSON)."""
+
+    cell_bytes: int = 200_000
+    total_bytes: int = 10_000_000
+
+
+def _error_output(ename, evalue):
+    """An error output that shows one line, ``ename: evalue``, and no traceback."""
+    from nbformat.v4 import new_output
+
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
 def _kernel_manager_class():
     from .executor import SandboxKernelManager
 
@@ -326,12 +341,19 @@ class JailedKernel:
         File name -> bytes put into the work folder (an assignment's data files).
     keep_evidence : bool
         Record everything sent to the kernel and everything it printed (for the tests).
+    output_caps : OutputCaps, optional
+        Keep each cell's outputs (for the autograded notebook), within these caps; without
+        it, :meth:`run_cell` keeps none.
     """
 
-    def __init__(self, sandbox, limits, files=None, keep_evidence=False):
+    def __init__(self, sandbox, limits, files=None, keep_evidence=False, output_caps=None):
         self.sandbox, self.limits, self.files = sandbox, limits, dict(files or {})
         self.keep_evidence = keep_evidence
+        self.output_caps = output_caps
         self.sent, self.printed = [], []
+        self.notes = []  # what went wrong while the cells ran (timeouts, restarts)
+        self._capture = None  # (msg_id, outputs, [bytes of this cell]) of the running cell
+        self._kept = 0  # output bytes kept in the whole notebook
         self.km = self.kc = None
         self.workdir = None
         self._work_fd = None
@@ -392,7 +414,7 @@ class JailedKernel:
 
     def restart(self):
         """A fresh jail, with the notebook's cells run again (after a kernel was killed)."""
-        cells = list(self._cells)
+        cells, self._cells = list(self._cells), []
         self.close()
         self.start()
         for source in cells:
@@ -405,18 +427,34 @@ class JailedKernel:
         self.close()
 
     # -- messages
-    def _execute(self, code, timeout, silent):
+    def _execute(self, code, timeout, silent, outputs=None):
         """Send code; return when its execute_reply comes (its content is never trusted).
+
+        ``outputs``: a list to which the code's outputs are added (with ``output_caps``).
 
         Raises KernelGone if no reply came within ``timeout`` and the interrupt's grace (the
         kernel is then killed) or the kernel died.
         """
-        from jupyter_core.utils import run_sync
-
         if self.keep_evidence:
             self.sent.append((silent, code))
         msg_id = self.kc.execute(code, silent=silent, store_history=not silent,
                                  allow_stdin=False, stop_on_error=False)
+        if outputs is not None and self.output_caps is not None:
+            self._capture = (msg_id, outputs, [0])
+        try:
+            self._wait(msg_id, timeout)
+            if self._capture is not None:
+                # Outputs travel on iopub, the reply on shell: the cell's last outputs may
+                # come after its reply, before its "idle" status (waited for briefly).
+                settle = time.monotonic() + min(2.0, timeout)
+                while not self._drain_iopub() and time.monotonic() < settle:
+                    time.sleep(0.01)
+        finally:
+            self._capture = None
+
+    def _wait(self, msg_id, timeout):
+        from jupyter_core.utils import run_sync
+
         deadline = time.monotonic() + timeout
         interrupted = False
         while True:
@@ -442,28 +480,76 @@ class JailedKernel:
                 return
 
     def _drain_iopub(self):
+        """Read the iopub messages waiting; True once the running cell's "idle" came."""
+        idle = False
         while True:
             try:
                 msg = self.kc.get_iopub_msg(timeout=0)
             except Empty:
-                return
+                return idle
+            if self._capture is not None \
+                    and msg.get("parent_header", {}).get("msg_id") == self._capture[0]:
+                self._keep_output(msg)
+                idle = idle or (msg.get("msg_type") == "status"
+                                and msg.get("content", {}).get("execution_state") == "idle")
             if self.keep_evidence and sum(map(len, self.printed)) < 2**22:
                 content = msg.get("content", {})
                 text = content.get("text") or content.get("data", {}).get("text/plain") or ""
                 self.printed.append("".join(text) if isinstance(text, list) else str(text))
 
-    def run_cell(self, source):
-        """Run one notebook cell (errors and timeouts are the student's business)."""
-        if not source.strip():
+    def _keep_output(self, msg):
+        """Add an iopub message of the running cell to its outputs, within the caps."""
+        from nbformat.v4 import new_output, output_from_msg
+
+        kind = msg.get("msg_type") or msg.get("header", {}).get("msg_type")
+        _, outputs, used = self._capture
+        if kind == "clear_output":
+            outputs.clear()
             return
+        if kind not in ("stream", "display_data", "execute_result", "error"):
+            return
+        caps = self.output_caps
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        if used[0] + size > caps.cell_bytes or self._kept + size > caps.total_bytes:
+            if used[0] <= caps.cell_bytes:
+                outputs.append(new_output("stream", name="stdout", text=(
+                    "\n[output cut by the grader: more than "
+                    f"{min(caps.cell_bytes, caps.total_bytes) // 1000} kB]\n")))
+            used[0] = caps.cell_bytes + 1
+            return
+        used[0] += size
+        self._kept += size
         try:
-            self._execute(source, self.limits.cell_timeout, silent=False)
+            outputs.append(output_from_msg(msg))
+        except (KeyError, ValueError):
+            pass  # a message of the wrong form: nothing to show
+
+    def run_cell(self, source):
+        """Run one notebook cell (errors and timeouts are the student's business).
+
+        Returns
+        -------
+        list
+            The cell's outputs (nbformat output nodes; empty without ``output_caps``).
+        """
+        if not source.strip():
+            return []
+        outputs = []
+        try:
+            self._execute(source, self.limits.cell_timeout, silent=False, outputs=outputs)
         except TimeoutError:
-            return  # interrupted: left out of any replay, which it would only slow down
-        except KernelGone:
+            self.notes.append(f"a cell timed out after {self.limits.cell_timeout:g} s")
+            outputs.append(_error_output("CellTimeoutError", (
+                f"this cell was still running after {self.limits.cell_timeout:g} s when it "
+                "was interrupted")))
+            return outputs  # left out of any replay, which it would only slow down
+        except KernelGone as exc:
+            self.notes.append(f"the kernel was started again after a cell: {exc}")
+            outputs.append(_error_output("DeadKernelError", f"{exc} while running this cell"))
             self.restart()  # this cell is left out of the replay
-            return
+            return outputs
         self._cells.append(source)
+        return outputs
 
     def compute(self, check, calls):
         """The outcomes of ``check.function`` on ``calls``, computed in the kernel.
@@ -554,6 +640,8 @@ class Report:
     cells: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     evidence: dict = field(default_factory=dict)
+    #: index of a notebook cell the kernel ran (or skipped) -> its outputs (``output_caps``)
+    outputs: dict = field(default_factory=dict)
 
     @property
     def score(self):
@@ -587,24 +675,30 @@ def graded_test_cells(nb):
             and not _nbgrader(c).get("solution")}
 
 
-def kernel_cells(nb):
-    """Sources of the cells the kernel runs: the setup cells, the answer cells and the cells
+def kernel_cell_indices(nb):
+    """Indices of the cells the kernel runs: the setup cells, the answer cells and the cells
     the student added, in order; not the autograded tests, nor the read-only demonstration
     cells after the first answer (the checks never read the kernel's state, so a demo that
     trains a model would only cost time)."""
-    tests, sources, answered = set(graded_test_cells(nb)), [], False
-    for c in nb.cells:
+    tests, indices, answered = set(graded_test_cells(nb)), [], False
+    for i, c in enumerate(nb.cells):
         meta = _nbgrader(c)
         if c.cell_type != "code" or meta.get("grade_id") in tests:
             continue
         answered = answered or bool(meta.get("solution"))
         if answered and meta.get("locked") and not meta.get("solution"):
             continue
-        sources.append(c.source)
-    return sources
+        indices.append(i)
+    return indices
 
 
-def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_evidence=False):
+def kernel_cells(nb):
+    """Sources of the cells the kernel runs (:func:`kernel_cell_indices`), in order."""
+    return [nb.cells[i].source for i in kernel_cell_indices(nb)]
+
+
+def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_evidence=False,
+                   output_caps=None):
     """Score a notebook of ``assignment`` with its checks, judged in this process.
 
     Parameters
@@ -622,6 +716,8 @@ def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_eviden
     keep_evidence : bool
         Keep, in ``Report.evidence``, all text sent to or printed by the kernel and the work
         folder's files (:meth:`JailedKernel.evidence`; tests look for hidden text in it).
+    output_caps : OutputCaps, optional
+        Keep the outputs of the cells the kernel ran, in ``Report.outputs``.
 
     Returns
     -------
@@ -638,18 +734,23 @@ def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_eviden
     deadline = time.monotonic() + limits.wall_limit if limits.wall_limit else math.inf
     report = Report()
     results = {}
-    kernel = JailedKernel(sandbox, limits, files, keep_evidence)
+    kernel = JailedKernel(sandbox, limits, files, keep_evidence, output_caps)
     try:
         try:
             kernel.start()
-            for source in kernel_cells(nb):
+            for index in kernel_cell_indices(nb):
                 if time.monotonic() > deadline:
-                    report.notes.append("the notebook reached the time limit before all its "
-                                        "cells had run")
-                    break
-                kernel.run_cell(source)
+                    if not any("time limit" in n for n in report.notes):
+                        report.notes.append("the notebook reached the time limit before all "
+                                            "its cells had run")
+                    report.outputs[index] = [_error_output(
+                        "NotRun", "this cell was not run: the submission reached the "
+                        "grader's time limit")]
+                    continue
+                report.outputs[index] = kernel.run_cell(nb.cells[index].source)
         except KernelGone as exc:
             report.notes.append(str(exc))
+        report.notes += kernel.notes
         for grade_id in points:
             for name in module.CELLS[grade_id]:
                 if name in results:
@@ -680,6 +781,65 @@ def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_eviden
         report.cells.append(CellVerdict(grade_id, max_points,
                                         0.0 if failures else max_points, failures))
     return report
+
+
+def annotate(nb, report, checks_cells):
+    """Put the report into the notebook as outputs, for the autograded notebook and feedback.
+
+    The cells the kernel ran get their own outputs (``Report.outputs``). Each graded test cell
+    gets one output: when it passed, ``<check>: passed`` per check (what the visible check
+    prints in the kernel) or, for a hidden cell, ``Hidden tests passed.``; when it failed, an
+    error output whose only line is each failed check's message (``AssertionError: ...``, as
+    the visible check raises it; ``Hidden tests failed: AssertionError: ...`` for a hidden
+    cell), no traceback. A test cell is hidden when its source names none of its checks.
+    nbgrader's SaveAutoGrades then scores each test cell as the report does (an error output
+    is 0 points, anything else full points).
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook scored (changed in place).
+    report : Report
+    checks_cells : dict
+        The checks module's ``CELLS`` (grade id -> check names).
+    """
+    from nbformat.v4 import new_output
+
+    for index, outputs in report.outputs.items():
+        nb.cells[index].outputs = outputs
+    verdicts = report.by_cell()
+    for cell in nb.cells:
+        verdict = verdicts.get(_nbgrader(cell).get("grade_id"))
+        if cell.cell_type != "code" or verdict is None:
+            continue
+        names = checks_cells[verdict.grade_id]
+        hidden = not any(name in cell.source for name in names)
+        cell.execution_count = None
+        if verdict.passed:
+            text = "Hidden tests passed.\n" if hidden else "".join(f"{n}: passed\n"
+                                                                    for n in names)
+            cell.outputs = [new_output("stream", name="stdout", text=text)]
+            continue
+        head = "Hidden tests failed: AssertionError" if hidden else "AssertionError"
+        messages = [message for _, message in verdict.failures]
+        cell.outputs = [new_output("error", ename="AssertionError", evalue="; ".join(messages),
+                                   traceback=[f"{head}: {m}" for m in messages])]
+    return nb
+
+
+def report_as_plain(report):
+    """A report's cells and notes as JSON-ready data (no outputs, no evidence)."""
+    return {"cells": [{"grade_id": c.grade_id, "max_points": c.max_points,
+                       "points": c.points, "failures": [list(f) for f in c.failures]}
+                      for c in report.cells],
+            "notes": list(report.notes)}
+
+
+def report_from_plain(data):
+    """The :class:`Report` that :func:`report_as_plain` wrote."""
+    return Report(cells=[CellVerdict(c["grade_id"], c["max_points"], c["points"],
+                                     [tuple(f) for f in c["failures"]]) for c in data["cells"]],
+                  notes=list(data["notes"]))
 
 
 def write_grades(gradebook, assignment, student_id, notebook, report):
