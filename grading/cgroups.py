@@ -73,10 +73,17 @@ def sweep(folder):
     return removed
 
 
-def find_parent(root=ROOT):
+def find_parent(root=ROOT, proc_cgroup="/proc/self/cgroup"):
     """``(version, folder)`` where per-jail memory cgroups can be made, or None (the empty
-    cgroups of killed graders found there are removed)."""
-    own = _own_paths()
+    cgroups of killed graders found there are removed).
+
+    cgroup v1: the grader's own ``memory`` cgroup, or the hierarchy's root. cgroup v2: only the
+    grader's own cgroup when it hands the ``memory`` controller to its children, which v2's
+    rule of no processes in inner cgroups allows only at the root of a cgroup namespace (a
+    container that owns its tree); a grader in a leaf cgroup (a systemd user session) gets
+    None. ``root`` and ``proc_cgroup`` are parameters for tests.
+    """
+    own = _own_paths(proc_cgroup)
     v1 = os.path.join(root, "memory")
     if "memory" in own and os.path.isdir(v1):
         for folder in (v1 + own["memory"], v1):
