@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cgroups, probe
+from .settings import default
 
 HERE = Path(__file__).resolve().parent
 #: Where the package's in-jail scripts appear inside the jail.
@@ -193,12 +194,12 @@ class Sandbox:
     mode: str = "bwrap"
     bwrap: str = ""
     allow: list = field(default_factory=list)
-    memory_mb: int = 4096
-    file_mb: int = 256
-    nproc: int = 256
-    cpu_seconds: int = 900
-    tmp_mb: int = 512
-    total_memory_mb: int = 4096
+    memory_mb: int = default("memory_mb")
+    file_mb: int = default("file_mb")
+    nproc: int = default("nproc")
+    cpu_seconds: int = default("cpu_seconds")
+    tmp_mb: int = default("tmp_mb")
+    total_memory_mb: int = default("total_memory_mb")
 
     def __post_init__(self):
         if self.mode == "user":

@@ -54,6 +54,11 @@ class Grading(Configurable):
         return self.jobs if self.jobs > 0 else (len(os.sched_getaffinity(0)) or 1)
 
 
+def default(name):
+    """The default of setting ``name``, for code that takes it as a keyword (one place for it)."""
+    return Grading.class_traits()[name].default_value
+
+
 def load(config, **overrides):
     """The settings from an nbgrader configuration, with command-line ``overrides`` (None = unset)."""
     settings = Grading(config=config)
