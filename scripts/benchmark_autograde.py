@@ -2,10 +2,13 @@
 
     python scripts/benchmark_autograde.py            # 6 submissions per assignment
     python scripts/benchmark_autograde.py --submissions 10 --json out.json
-    python scripts/benchmark_autograde.py --throughput 40 [--old-grading DIR]
+    python scripts/benchmark_autograde.py --throughput 40 [--repeats 3] [--old-grading DIR]
 
 ``--throughput N`` grades one class of N answered submissions of 01_softmax with 1 worker, 2
-workers (``--jobs 2``) and a 2-worker Dask ``LocalCluster``, and reports submissions per minute;
+workers (``--jobs 2``) and a 2-worker Dask ``LocalCluster``, each ``--repeats`` times in turn,
+and reports the median run's submissions per minute, the cores the run kept busy (from
+``/proc/stat``) and the most 2 workers can give by Amdahl's law (the 1-worker run's serial part:
+the self-test, gradebook and CSV around the tasks);
 it also grades a few submissions with and without the jail (``--sandbox none``) to give the
 jail's cost per submission, and, with ``--old-grading DIR`` (the ``grading`` package of an
 earlier commit, e.g. from ``git archive``), the cost of that version's jail the same way. It
@@ -48,15 +51,28 @@ def _class(folder, assignment, n):
     return course
 
 
+def _cpu_jiffies():
+    """(busy, total) CPU time of the whole machine from /proc/stat, in clock ticks."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def _timed(course, assignment, **kwargs):
+    busy_before, all_before = _cpu_jiffies()
     started = time.perf_counter()
     results, _ = autograde_class(assignment, course_dir=course, log=lambda message: None,
                                  **kwargs)
     total = time.perf_counter() - started
+    busy_after, all_after = _cpu_jiffies()
+    # Cores kept busy on average: the machine's busy share times its core count. On a quiet
+    # machine this is the run's own parallelism, the ceiling a second worker can add to.
+    busy_cores = (os.cpu_count() * (busy_after - busy_before)
+                  / max(all_after - all_before, 1))
     bad = [r for r in results if r.status != "graded"]
     if bad:
         raise SystemExit(f"a benchmark submission was not graded: {bad[0].reason}")
-    return total, results
+    return total, results, busy_cores
 
 
 def _old_jail_cost(old_grading, folder, n):
@@ -84,35 +100,61 @@ def _old_jail_cost(old_grading, folder, n):
             "jail_cost_s": round(medians["user"] - medians["none"], 3)}
 
 
-def throughput(n, workdir, old_grading=None, jail_n=8):
-    """Submissions per minute for 1 worker, 2 workers and a 2-worker Dask LocalCluster."""
+MODES = (("1 worker", {"jobs": 1}), ("2 workers (--jobs 2)", {"jobs": 2}),
+         ("Dask LocalCluster, 2 workers", None))
+
+
+def _class_run(n, folder, kwargs):
+    """(seconds, results, busy cores) of one class run of n submissions in one mode."""
     from distributed import LocalCluster
 
+    course = _class(folder, "01_softmax", n)
+    if kwargs is not None:
+        return _timed(course, "01_softmax", **kwargs)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    try:
+        return _timed(course, "01_softmax", scheduler=cluster.scheduler_address)
+    finally:
+        cluster.close()
+
+
+def throughput(n, workdir, old_grading=None, jail_n=8, repeats=3):
+    """Submissions per minute for 1 worker, 2 workers and a 2-worker Dask LocalCluster.
+
+    Each mode runs ``repeats`` times, the modes taking turns so that a change of load touches
+    all of them; the median run of each mode is reported.
+    """
     load_before = os.getloadavg()
+    samples = {label: [] for label, _ in MODES}
+    for repeat in range(repeats):
+        for label, kwargs in MODES:
+            folder = Path(workdir) / f"{label.split()[0].lower()}-{repeat}"
+            total, results, busy = _class_run(n, folder, kwargs)
+            # What no worker can share: the self-test, gradebook and CSV around the tasks.
+            fixed = total - sum(r.seconds for r in results) if kwargs == {"jobs": 1} else None
+            samples[label].append((total, busy, fixed))
+            print(f"{label:30s} {n} submissions in {total:6.1f} s: "
+                  f"{60 * n / total:.1f} per minute, {busy:.2f} cores busy")
     runs = {}
-    for label, kwargs in (("1 worker", {"jobs": 1}), ("2 workers (--jobs 2)", {"jobs": 2}),
-                          ("Dask LocalCluster, 2 workers", None)):
-        course = _class(Path(workdir) / label.split()[0].lower() / str(len(runs)), "01_softmax", n)
-        if kwargs is None:
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-            try:
-                total, _ = _timed(course, "01_softmax", scheduler=cluster.scheduler_address)
-            finally:
-                cluster.close()
-        else:
-            total, _ = _timed(course, "01_softmax", **kwargs)
+    for label, rows in samples.items():
+        total, busy, fixed = sorted(rows)[len(rows) // 2]
         runs[label] = {"class_run_s": round(total, 1),
-                       "submissions_per_min": round(60 * n / total, 1)}
-        print(f"{label:30s} {n} submissions in {total:6.1f} s: "
-              f"{runs[label]['submissions_per_min']:.1f} per minute")
+                       "submissions_per_min": round(60 * n / total, 1),
+                       "busy_cores": round(busy, 2),
+                       "all_class_run_s": [round(r[0], 1) for r in rows]}
+        if fixed is not None:
+            runs[label]["fixed_s"] = round(fixed, 1)
     one = runs["1 worker"]["submissions_per_min"]
     for row in runs.values():
         row["speedup"] = round(row["submissions_per_min"] / one, 2)
+    # Amdahl's bound for 2 workers: the fixed part runs once, the tasks split over two.
+    fixed, total = runs["1 worker"]["fixed_s"], runs["1 worker"]["class_run_s"]
+    ceiling = round(total / (fixed + (total - fixed) / 2), 2)
     jail = {}
     for mode in ("bwrap", "none"):
         course = _class(Path(workdir) / f"jail-{mode}", "01_softmax", jail_n)
-        _, results = _timed(course, "01_softmax", sandbox=mode, jobs=1)
+        _, results, _ = _timed(course, "01_softmax", sandbox=mode, jobs=1)
         jail[mode] = statistics.median(r.seconds for r in results)
     new_cost = {"jailed_s": round(jail["bwrap"], 3), "unjailed_s": round(jail["none"], 3),
                 "jail_cost_s": round(jail["bwrap"] - jail["none"], 3)}
@@ -120,7 +162,10 @@ def throughput(n, workdir, old_grading=None, jail_n=8):
                 if old_grading else None)
     print(f"jail cost per submission: bubblewrap {new_cost['jail_cost_s']:+.3f} s"
           + (f", previous jail {old_cost.get('jail_cost_s')}" if old_cost else ""))
-    return {"n_submissions": n, "runs": runs, "jail_new": new_cost, "jail_old": old_cost,
+    print(f"serial part of the 1-worker run {fixed:.1f} s of {total:.1f} s: 2 workers can give at "
+          f"most {ceiling:.2f}x")
+    return {"n_submissions": n, "runs": runs, "two_worker_ceiling": ceiling,
+            "jail_new": new_cost, "jail_old": old_cost,
             "jail_submissions": jail_n, "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()]}
 
@@ -152,6 +197,8 @@ def main(argv=None):
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "autograde.json"))
     parser.add_argument("--throughput", type=int, metavar="N",
                         help="measure submissions per minute on a class of N (at least 40)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="class runs per mode for --throughput (the median is reported)")
     parser.add_argument("--old-grading", help="folder holding an earlier grading package, to "
                         "measure its jail's cost the same way")
     args = parser.parse_args(argv)
@@ -160,11 +207,13 @@ def main(argv=None):
             parser.error("--throughput needs a class of at least 40 submissions")
         workdir = tempfile.mkdtemp(prefix="autograde-bench-")
         try:
-            figures = throughput(args.throughput, workdir, args.old_grading)
+            figures = throughput(args.throughput, workdir, args.old_grading,
+                                 repeats=args.repeats)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         figures.update(date=datetime.date.today().isoformat(),
-                       command=f"scripts/benchmark_autograde.py --throughput {args.throughput}",
+                       command=(f"scripts/benchmark_autograde.py --throughput {args.throughput} "
+                                f"--repeats {args.repeats}"),
                        notes=f"01_softmax, answered notebooks; {os.cpu_count()} cores, "
                              f"{platform.machine()}, Python {platform.python_version()}")
         path = Path(args.json).with_name("autograde_throughput.json")
