@@ -102,7 +102,9 @@ def _throughput(folder, rows):
         rows.append({"what": f"autograde a class of {n}, {label}",
                      "time_s": float(run["class_run_s"]), "measured": content.get("date", "?"),
                      "how": f"{run['submissions_per_min']} submissions per minute, "
-                            f"x{run['speedup']} of 1 worker"})
+                            f"x{run['speedup']} of 1 worker"
+                            + (f", {run['busy_cores']} cores busy" if "busy_cores" in run
+                               else "")})
     for key, label in (("jail_new", "bubblewrap jail"), ("jail_old", "previous jail")):
         cost = content.get(key)
         if isinstance(cost, dict) and "jail_cost_s" in cost:
@@ -125,6 +127,11 @@ def _throughput(folder, rows):
                         "goal": f"<= {JAIL_COST_TARGET_S} s", "value": f"{new['jail_cost_s']} s",
                         "met": new["jail_cost_s"] <= JAIL_COST_TARGET_S})
     notes = []
+    if content.get("two_worker_ceiling"):
+        fixed = (content.get("runs") or {}).get("1 worker", {}).get("fixed_s", "?")
+        notes.append(f"the 1-worker run spends {fixed} s outside the submissions' tasks (self-"
+                     "test, gradebook, CSV), which a second worker cannot share: 2 workers can "
+                     f"give at most x{content['two_worker_ceiling']} (Amdahl's law)")
     if content.get("load_average_before"):
         notes.append("load average (1, 5, 15 min) before the run "
                      f"{content['load_average_before']}, after {content.get('load_average_after')}"

@@ -44,3 +44,17 @@ def test_without_the_file_a_note_says_what_to_run(tmp_path):
     section = course_costs.run(results_dir=tmp_path)
     assert section["targets"] == []
     assert any("benchmark_autograde.py --throughput" in n for n in section["notes"])
+
+
+def test_busy_cores_and_the_two_worker_bound_are_reported(tmp_path):
+    """With the cores each run kept busy and the 1-worker run's serial part, do the rows show
+    the cores and a note the bound 2 workers can reach?"""
+    figures = _figures(1.6, 0.05)
+    figures["runs"]["1 worker"].update(busy_cores=0.87, fixed_s=9.5)
+    figures["runs"]["2 workers (--jobs 2)"]["busy_cores"] = 1.62
+    figures["two_worker_ceiling"] = 1.85
+    (tmp_path / "autograde_throughput.json").write_text(json.dumps(figures))
+    section = course_costs.run(results_dir=tmp_path)
+    hows = {r["what"]: r["how"] for r in section["rows"]}
+    assert "1.62 cores busy" in hows["autograde a class of 40, 2 workers (--jobs 2)"]
+    assert any("9.5 s" in n and "x1.85" in n for n in section["notes"])
