@@ -36,27 +36,32 @@ How the verdict is kept out of the student's reach
   switched off during the call) and the inputs-unchanged check rely on the kernel reporting
   honestly; deliberately forging them needs code the static scan (:mod:`grading.scan`) flags.
 
-Wiring it into ``python -m grading autograde`` (not done yet)
---------------------------------------------------------------
-1. In :mod:`grading.task`, for an assignment with a checks module, after nbgrader's Autograde
-   (or instead of its Execute step: a preprocessor that clears the graded test cells' code),
-   call :func:`score_notebook` on each rebuilt notebook with the task's jail settings, cell
-   timeout and the wall limit left.
-2. Write the scores into the task's gradebook with :func:`write_grades` (nbgrader's
-   ``Gradebook``: ``auto_score`` of each test cell's grade, its comment), before the task reads
-   the scores back, so formgrader, manual grading of written answers, feedback and export work
-   unchanged.
-3. Put each failed cell's message (:meth:`Report.feedback`) into the autograded notebook as that
-   test cell's output, so GenerateFeedback shows it; the hidden cells' source is scrubbed as
-   today (:mod:`grading.feedback`).
-4. Replace the visible test cells of ``solutions/<assignment>`` by ``check(...)`` calls of
-   :mod:`mnistlib.assignment_checks` and the hidden ones by a comment (the hidden blocks are no
-   longer needed in the gradebook), re-release, and add one checks module per assignment
-   (02-05: callbacks such as ``train_step`` return their call log as arrays).
-5. Drop the in-kernel guard (:mod:`grading.kernel_guard`) for assignments graded this way.
-6. If the jails move to a private work folder (``Sandbox.wrap(..., private=True)``, a copy in
-   the jail's ``/tmp``), open the request folders through ``Sandbox.jail_root`` instead of the
-   host work folder; the reading rules stay the same.
+How ``python -m grading autograde`` uses it
+-------------------------------------------
+For an assignment registered in :data:`grading.checks.ASSIGNMENTS` (01_softmax so far):
+
+1. :mod:`grading.task` runs nbgrader's Autograde with :class:`grading.executor.VerdictExecute`
+   in place of the sandboxed Execute step: it calls :func:`score_notebook` on the rebuilt
+   notebook with the task's jail settings, its cell timeout (for cells and for each check's
+   calls) and the wall limit left; no test cell runs in the kernel, and the in-kernel guard
+   (:mod:`grading.kernel_guard`) is not sent (it stays for the other assignments).
+2. :func:`annotate` puts the outputs of the cells the kernel ran, and each test cell's verdict
+   (its checks passed, or an error output whose one line is each failed check's message, no
+   traceback), into the notebook; nbgrader's SaveAutoGrades scores the same, and the task then
+   writes the report's scores into its gradebook with :func:`write_grades` before it reads
+   them back, so formgrader, manual grading of written answers, feedback and export work
+   unchanged. GenerateFeedback shows the messages; :mod:`grading.feedback` still scrubs hidden
+   blocks of the assignments that have them.
+3. The notebook's visible test cells call :mod:`mnistlib.assignment_checks` (``check(...)``)
+   and its hidden ones are a comment; other assignments follow by adding a checks module and
+   registering it (02-05: callbacks such as ``train_step`` return their call log).
+
+Not done yet: the jailed kernel shares its work folder with the grader (``private=False``):
+what the notebook writes there is bounded per file (``file_mb``), not in total as in the
+sandboxed Execute's private jail. Moving it to ``Sandbox.wrap(..., private=True)`` (a copy in
+the jail's ``/tmp``) means opening the work folder through ``Sandbox.jail_root`` (once, when
+the kernel has started and before any cell runs) instead of the host folder; the reading rules
+stay the same.
 
 A visible test cell then reads, for example::
 
@@ -283,6 +288,10 @@ def _write_new(dir_fd, name, data):
 
 
 # -- the jailed kernel -------------------------------------------------------------------------
+#: The folder of the request folders, in the jail's work folder (a tmpfs of its own).
+REQUESTS = "verdict"
+
+
 class KernelGone(Exception):
     """The kernel did not answer in time (and was killed) or died."""
 
@@ -324,7 +333,14 @@ def _kernel_manager_class():
                 # At the end of bwrap's own options (after --clearenv), whatever comes before
                 # bwrap on the command line.
                 end = argv.index("--", argv.index(self.sandbox.bwrap))
-                argv[end:end] = ["--setenv", "PYTHONPATH", parent]
+                extra = ["--setenv", "PYTHONPATH", parent]
+                if self.private:
+                    # The requests get a bounded area of their own: a notebook that fills its
+                    # work folder cannot keep the grader from asking it to compute.
+                    if self.sandbox.can_size:
+                        extra += ["--size", str(self.sandbox.tmp_mb * 2**20)]
+                    extra += ["--tmpfs", os.path.join(self.workdir, REQUESTS)]
+                argv[end:end] = extra
             return argv
 
     return ComputeKernelManager
@@ -359,6 +375,8 @@ class JailedKernel:
         self._work_fd = None
         self._cells = []  # sources run so far, replayed after a restart
         self._requests = 0
+        self.requests_dir = None  # where the request folders are, as the kernel sees it
+        self._jail_root = ""  # the jail's root as the grader sees it ("" without a jail)
 
     # -- life cycle
     def start(self):
@@ -366,7 +384,6 @@ class JailedKernel:
         from jupyter_core.utils import run_sync
 
         self.workdir = self.sandbox.make_workdir()
-        self._work_fd = os.open(self.workdir, os.O_RDONLY | os.O_DIRECTORY)
         for name, data in self.files.items():
             with open(os.path.join(self.workdir, os.path.basename(name)), "wb") as f:
                 f.write(data)
@@ -374,6 +391,9 @@ class JailedKernel:
         km.transport = "ipc"
         km.ip = os.path.join(self.workdir, "k")
         km.sandbox, km.workdir = self.sandbox, self.workdir
+        # In a jail, the kernel works in its own bounded copy of the work folder (nothing it
+        # writes reaches the host's disk); the grader reaches it through the jail's root.
+        km.private = self.sandbox.mode == "bwrap"
         km.connection_file = os.path.join(self.workdir, "kernel.json")
         self.km = km
         run_sync(km.start_kernel)(cwd=self.workdir)
@@ -387,6 +407,22 @@ class JailedKernel:
             kc.wait_for_ready(timeout=self.limits.startup_timeout)
         except RuntimeError as exc:
             raise KernelGone(f"the jailed kernel did not start ({exc})") from None
+        # Opened once, now: no cell has run yet, so no path on the way can be a link the
+        # notebook planted; from here on the grader works through this descriptor only.
+        self.requests_dir = os.path.join(self.workdir, REQUESTS) if km.private else self.workdir
+        root = ""
+        if km.private:
+            process = getattr(km.provisioner, "process", None)
+            try:
+                root = self.sandbox.jail_root(process.pid)
+            except Exception as exc:  # noqa: BLE001 - SandboxError, or no process at all
+                raise KernelGone(f"the jail cannot be reached ({exc})") from None
+        self._jail_root = root
+        try:
+            self._work_fd = os.open(root + self.requests_dir,
+                                    os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError as exc:
+            raise KernelGone(f"the jail's request folder cannot be opened ({exc})") from None
         return self
 
     def close(self):
@@ -404,7 +440,7 @@ class JailedKernel:
             os.close(self._work_fd)
         if self.workdir:
             self.sandbox.remove_workdir(self.workdir)
-        self.km = self.kc = self._work_fd = self.workdir = None
+        self.km = self.kc = self._work_fd = self.workdir = self.requests_dir = None
 
     def _kill_jail(self):
         """End this kernel's jail (its bwrap process), never another kernel's of the sandbox."""
@@ -510,12 +546,23 @@ class JailedKernel:
             return
         caps = self.output_caps
         size = len(json.dumps(msg.get("content", {}), default=str))
-        if used[0] + size > caps.cell_bytes or self._kept + size > caps.total_bytes:
+        if used[0] + size > caps.cell_bytes:
             if used[0] <= caps.cell_bytes:
                 outputs.append(new_output("stream", name="stdout", text=(
-                    "\n[output cut by the grader: more than "
-                    f"{min(caps.cell_bytes, caps.total_bytes) // 1000} kB]\n")))
+                    "\n[output cut by the grader: this cell printed more than "
+                    f"{caps.cell_bytes // 1000} kB]\n")))
+                self.notes.append(f"a cell's output was cut (more than "
+                                  f"{caps.cell_bytes // 1000} kB)")
             used[0] = caps.cell_bytes + 1
+            return
+        if self._kept + size > caps.total_bytes:
+            if self._kept <= caps.total_bytes:
+                outputs.append(new_output("stream", name="stdout", text=(
+                    "\n[output cut by the grader: the notebook printed more than "
+                    f"{caps.total_bytes // 1000} kB in all]\n")))
+                self.notes.append("the notebook's output was cut (more than "
+                                  f"{caps.total_bytes // 1000} kB in all)")
+                self._kept = caps.total_bytes + 1
             return
         used[0] += size
         self._kept += size
@@ -524,8 +571,9 @@ class JailedKernel:
         except (KeyError, ValueError):
             pass  # a message of the wrong form: nothing to show
 
-    def run_cell(self, source):
-        """Run one notebook cell (errors and timeouts are the student's business).
+    def run_cell(self, source, name="a cell"):
+        """Run one notebook cell (errors and timeouts are the student's business); ``name``
+        says which in the notes.
 
         Returns
         -------
@@ -538,15 +586,17 @@ class JailedKernel:
         try:
             self._execute(source, self.limits.cell_timeout, silent=False, outputs=outputs)
         except TimeoutError:
-            self.notes.append(f"a cell timed out after {self.limits.cell_timeout:g} s")
+            self.notes.append(f"{name} timed out after {self.limits.cell_timeout:g} s")
             outputs.append(_error_output("CellTimeoutError", (
                 f"this cell was still running after {self.limits.cell_timeout:g} s when it "
                 "was interrupted")))
             return outputs  # left out of any replay, which it would only slow down
         except KernelGone as exc:
-            self.notes.append(f"the kernel was started again after a cell: {exc}")
-            outputs.append(_error_output("DeadKernelError", f"{exc} while running this cell"))
-            self.restart()  # this cell is left out of the replay
+            self.notes.append(f"{name}: {exc}; the kernel was started again without it")
+            outputs.append(_error_output("DeadKernelError", (
+                f"this cell was not run to its end: {exc}; the grader started the kernel "
+                "again and ran the cells before it, not this one")))
+            self.restart()
             return outputs
         self._cells.append(source)
         return outputs
@@ -564,7 +614,7 @@ class JailedKernel:
         """
         self._requests += 1
         name = f"verdict-{self._requests}-{secrets.token_hex(4)}"
-        folder = os.path.join(self.workdir, name)
+        folder = os.path.join(self.requests_dir, name)  # as the kernel sees it
         os.mkdir(name, 0o700, dir_fd=self._work_fd)
         # Written through a descriptor of the new folder, never following a link the kernel
         # may have planted meanwhile: the grader writes nowhere but into this folder.
@@ -599,14 +649,14 @@ class JailedKernel:
         finally:
             os.close(dir_fd)
             if not self.keep_evidence:
-                shutil.rmtree(folder, ignore_errors=True)
+                shutil.rmtree(name, ignore_errors=True, dir_fd=self._work_fd)
 
     def evidence(self):
         """What the kernel was sent, what it printed, and its work folder's files, as text:
         ``{"cells": ..., "requests": ..., "printed": ..., "files": ...}`` (the cells run, the
         compute requests sent, one a line)."""
         files = []
-        for root, _, names in os.walk(self.workdir):
+        for root, _, names in os.walk(self._jail_root + self.workdir):
             for n in names:
                 path = os.path.join(root, n)
                 if os.path.isfile(path) and not os.path.islink(path):
@@ -747,7 +797,10 @@ def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_eviden
                         "NotRun", "this cell was not run: the submission reached the "
                         "grader's time limit")]
                     continue
-                report.outputs[index] = kernel.run_cell(nb.cells[index].source)
+                meta = _nbgrader(nb.cells[index])
+                name = f"cell {meta['grade_id']!r}" if meta.get("grade_id") \
+                    else f"cell #{index + 1}"
+                report.outputs[index] = kernel.run_cell(nb.cells[index].source, name)
         except KernelGone as exc:
             report.notes.append(str(exc))
         report.notes += kernel.notes

@@ -94,3 +94,134 @@ def fork_and_allocate():
             os._exit(0)
         children.append(pid)
     print([os.waitpid(pid, 0)[1] for pid in children])
+
+
+# -- issue 10: attacks on the tests themselves (tests/test_verdict_*.py) -------------------------
+# Each gave wrong code full marks while the tests ran in the student's kernel; on the verdict
+# path each must score what the code honestly earns. Those that define names do so in the
+# notebook's namespace (globals() of a function defined in a cell).
+
+def display_ok():
+    """Show 'ok' as a result: nbgrader took a test cell's first result as its verdict."""
+    import sys
+
+    sys.displayhook("ok")
+
+
+def compile_asserts_away():
+    """Every assert IPython compiles becomes a pass (IPython compiles ASTs, codeop text)."""
+    import ast
+    import codeop
+
+    class NoAsserts(ast.NodeTransformer):
+        def visit_Assert(self, node):
+            return ast.copy_location(ast.Pass(), node)
+
+    original = codeop.Compile.__call__
+
+    def no_asserts(self, source, *args, **kwargs):
+        if isinstance(source, str):
+            source = source.replace("assert ", "pass  # ")
+        else:
+            source = ast.fix_missing_locations(NoAsserts().visit(source))
+        return original(self, source, *args, **kwargs)
+
+    codeop.Compile.__call__ = no_asserts
+
+
+def fake_restore_and_allclose():
+    """Replace the guard's restore function, then make numpy's comparisons always true."""
+    import types
+
+    import numpy as np
+
+    globals()["__grader_restore__"] = lambda nonce: {"nonce": nonce, "fixed": [],
+                                                     "threads": []}
+    types.ModuleType.__setattr__(np, "allclose", lambda *a, **k: True)
+    types.ModuleType.__setattr__(np, "array_equal", lambda *a, **k: True)
+    types.ModuleType.__setattr__(np, "isfinite", lambda a: np.ones(np.shape(a), dtype=bool))
+
+
+def replies_always_ok():
+    """Every message the kernel sends says status "ok" (execute_reply included)."""
+    import jupyter_client.session as session
+
+    send = session.Session.send
+
+    def always_ok(self, stream, msg_or_type, content=None, *args, **kwargs):
+        if isinstance(content, dict) and "status" in content:
+            content = dict(content, status="ok")
+        if isinstance(msg_or_type, dict) and isinstance(msg_or_type.get("content"), dict):
+            msg_or_type["content"]["status"] = "ok"
+        return send(self, stream, msg_or_type, content, *args, **kwargs)
+
+    session.Session.send = always_ok
+
+
+def answers_that_say_yes():
+    """Wrong answers whose results answer True to every numpy function, allclose included."""
+    import numpy as np
+
+    class Yes(np.ndarray):
+        def __array_function__(self, func, types, args, kwargs):
+            return True
+
+    def softmax(Z):
+        return np.zeros_like(Z).view(Yes)
+
+    def cross_entropy(Z, y):
+        return np.zeros(()).view(Yes)
+
+    def softmax_loss_and_grad(W, b, X, y):
+        return (np.zeros(()).view(Yes), np.zeros_like(W).view(Yes),
+                np.zeros_like(b).view(Yes))
+
+    globals().update(softmax=softmax, cross_entropy=cross_entropy,
+                     softmax_loss_and_grad=softmax_loss_and_grad)
+
+
+def constant_loss_zero_gradient():
+    """A loss that never changes and its (consistent) zero gradient: finite differences of the
+    student's own loss agree with it, so an in-kernel gradient check passed it."""
+    import math
+
+    import numpy as np
+
+    def softmax_loss_and_grad(W, b, X, y):
+        return math.log(W.shape[1]), np.zeros_like(W), np.zeros_like(b)
+
+    globals()["softmax_loss_and_grad"] = softmax_loss_and_grad
+
+
+def overwrite_results():
+    """An added cell after the demo: the data and the results an in-kernel test read next are
+    replaced by the right answers (here, what mnistlib computes)."""
+    import numpy as np
+
+    import mnistlib
+
+    ns = globals()
+    ns["X"], ns["y"] = np.zeros_like(ns["X"]), ns["y"] * 0
+    ns["P"] = mnistlib.softmax(np.zeros((2, 4)))
+    ns["loss"], ns["dW"], ns["db"] = mnistlib.softmax_loss_and_grad(
+        np.zeros((784, 10)), np.zeros(10), ns["X"], ns["y"])
+
+
+def leak_history(hidden_checks):
+    """Print everything the kernel ran (base64 of zlib of In), and hunt for the hidden checks
+    (their module, and their file at ``hidden_checks``, the path they have for the grader)."""
+    import base64
+    import zlib
+
+    history = "\n".join(globals()["In"]).encode()
+    print("LEAK:" + base64.b64encode(zlib.compress(history)).decode())
+    try:
+        __import__("grading.checks.softmax")
+        print("HIDDEN-IMPORTED")
+    except Exception as exc:  # noqa: BLE001 - what stopped it is the evidence
+        print("no grading:", type(exc).__name__)
+    try:
+        with open(hidden_checks, encoding="utf-8") as f:
+            print("HIDDEN-READ", f.read())
+    except Exception as exc:  # noqa: BLE001
+        print("no file:", type(exc).__name__)

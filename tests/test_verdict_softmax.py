@@ -9,7 +9,7 @@ or the feedback.
 from __future__ import annotations
 
 import base64
-import copy
+import inspect
 import re
 import zlib
 from pathlib import Path
@@ -21,6 +21,8 @@ from grading.feedback import hidden_lines
 from grading.sandbox import Sandbox
 from grading.verdict import Limits, kernel_cells, score_notebook
 from mnistlib.assignment_checks.compute import REQUEST
+
+import _attack_cells as cells
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = ROOT / "solutions" / "01_softmax" / "softmax.ipynb"
@@ -39,72 +41,22 @@ WRONG = {
                               "    return 0.0, np.zeros_like(W), np.zeros_like(b)\n"),
 }
 
-DISPLAYHOOK = "    import sys; sys.displayhook('ok')\n"
 
-# Every assert compiled by IPython becomes a pass (IPython compiles ASTs, codeop source text).
-CODEOP = '''import ast, codeop
-class _NoAsserts(ast.NodeTransformer):
-    def visit_Assert(self, node):
-        return ast.copy_location(ast.Pass(), node)
-_compile = codeop.Compile.__call__
-def _no_asserts(self, source, *args, **kwargs):
-    if isinstance(source, str):
-        source = source.replace("assert ", "pass  # ")
-    else:
-        source = ast.fix_missing_locations(_NoAsserts().visit(source))
-    return _compile(self, source, *args, **kwargs)
-codeop.Compile.__call__ = _no_asserts
-'''
-
-# Fake the guard's restore, then make numpy's comparisons always true.
-RESTORE_AND_ALLCLOSE = '''import types
-__grader_restore__ = lambda nonce: {"nonce": nonce, "fixed": [], "threads": []}
-types.ModuleType.__setattr__(np, "allclose", lambda *a, **k: True)
-types.ModuleType.__setattr__(np, "array_equal", lambda *a, **k: True)
-types.ModuleType.__setattr__(np, "isfinite", lambda a: np.ones(np.shape(a), dtype=bool))
-'''
-
-# Every execute_reply leaves the kernel with status "ok".
-SESSION_SEND = '''import jupyter_client.session as _session
-_send = _session.Session.send
-def _always_ok(self, stream, msg_or_type, content=None, *args, **kwargs):
-    if isinstance(content, dict) and "status" in content:
-        content = dict(content, status="ok")
-    if isinstance(msg_or_type, dict) and isinstance(msg_or_type.get("content"), dict):
-        msg_or_type["content"]["status"] = "ok"
-    return _send(self, stream, msg_or_type, content, *args, **kwargs)
-_session.Session.send = _always_ok
-'''
-
-# Results that answer True to every numpy function, allclose included.
-SUBCLASS = {
-    "softmax": '''class Yes(np.ndarray):
-    def __array_function__(self, func, types, args, kwargs):
-        return True
+def pasted(function, *args):
+    """The source of an attack of :mod:`_attack_cells` and its call, as one cell's code."""
+    return inspect.getsource(function) + f"\n\n{function.__name__}({', '.join(map(repr, args))})\n"
 
 
-def softmax(Z):
-    return np.zeros_like(Z).view(Yes)
-''',
-    "cross_entropy": "def cross_entropy(Z, y):\n    return np.zeros(()).view(Yes)\n",
-    "softmax_loss_and_grad": ("def softmax_loss_and_grad(W, b, X, y):\n"
-                              "    return (np.zeros(()).view(Yes), np.zeros_like(W).view(Yes),"
-                              " np.zeros_like(b).view(Yes))\n"),
-}
-
-# The last cell carries everything the kernel ran out in its output, and hunts for the checks.
-LEAK = f'''import base64, zlib
-print("LEAK:" + base64.b64encode(zlib.compress("\\n".join(In).encode())).decode())
-try:
-    import grading.checks.softmax
-    print("HIDDEN-IMPORTED")
-except Exception as exc:
-    print("no grading:", type(exc).__name__)
-try:
-    print("HIDDEN-READ", open({str(HIDDEN_CHECKS)!r}).read())
-except Exception as exc:
-    print("no file:", type(exc).__name__)
-'''
+# A wrong function's first line shows 'ok' as a result (display_ok is defined before it).
+DISPLAYHOOK = "    display_ok()\n"
+CODEOP = pasted(cells.compile_asserts_away)
+RESTORE_AND_ALLCLOSE = pasted(cells.fake_restore_and_allclose)
+SESSION_SEND = pasted(cells.replies_always_ok)
+SUBCLASS = {"softmax": pasted(cells.answers_that_say_yes), "cross_entropy": "pass",
+            "softmax_loss_and_grad": "pass"}
+CONSTANT_LOSS = pasted(cells.constant_loss_zero_gradient)
+OVERWRITE = pasted(cells.overwrite_results)
+LEAK = pasted(cells.leak_history, str(HIDDEN_CHECKS))
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +64,8 @@ def sandbox():
     return Sandbox(mode="bwrap")
 
 
-def notebook(answers=None, before=None, prefix_body="", extra=()):
-    """The instructor's notebook (hidden tests included) with answer cells replaced.
+def notebook(answers=None, before=None, prefix_body="", extra=(), base=None):
+    """The instructor's notebook (or ``base``) with answer cells replaced.
 
     Parameters
     ----------
@@ -125,8 +77,10 @@ def notebook(answers=None, before=None, prefix_body="", extra=()):
         A line put at the start of every replaced function's body.
     extra : sequence of str
         Cells added by the student at the end.
+    base : NotebookNode, optional
+        The notebook to start from (a released notebook with answers, say).
     """
-    nb = nbformat.read(SOLUTION, as_version=4)
+    nb = nbformat.read(SOLUTION, as_version=4) if base is None else base
     first = True
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -163,42 +117,59 @@ def test_the_released_notebook_scores_zero_and_says_why(sandbox):
     assert all("raised NotImplementedError" in m for c in report.cells for _, m in c.failures)
 
 
-# attack -> (notebook, a cell proving the attack is live in the kernel, what that cell prints)
+DISPLAY_OK = inspect.getsource(cells.display_ok)
+NOTHING = dict.fromkeys(FULL, 0.0)
+#: Correct softmax and cross_entropy, a gradient that is all wrong: 6 points honestly earned.
+NO_GRADIENT = dict(FULL, test_grad=0.0, test_grad_loss_hidden=0.0, test_grad_hidden=0.0)
+
+# attack -> (notebook, a cell proving the attack is live in the kernel, what that cell prints,
+#            the scores the code honestly earns)
 ATTACKS = {
-    "displayhook": (dict(answers=WRONG, prefix_body=DISPLAYHOOK),
-                    "softmax(np.zeros((1, 2)))", "'ok'"),
+    "displayhook": (dict(answers=WRONG, before=DISPLAY_OK, prefix_body=DISPLAYHOOK),
+                    "softmax(np.zeros((1, 2)))", "'ok'", NOTHING),
     "codeop_asserts": (dict(answers=WRONG, before=CODEOP),
-                       "assert 1 == 2\nprint('ASSERTS-GONE')", "ASSERTS-GONE"),
+                       "assert 1 == 2\nprint('ASSERTS-GONE')", "ASSERTS-GONE", NOTHING),
     "restore_and_allclose": (dict(answers=WRONG, before=RESTORE_AND_ALLCLOSE),
-                             "print('ALLCLOSE', np.allclose(1, 2))", "ALLCLOSE True"),
+                             "print('ALLCLOSE', np.allclose(1, 2))", "ALLCLOSE True", NOTHING),
     "session_send": (dict(answers=WRONG, before=SESSION_SEND),
-                     "print('SEND', _session.Session.send.__name__)", "SEND _always_ok"),
+                     "import jupyter_client.session as s\nprint('SEND', s.Session.send.__name__)",
+                     "SEND always_ok", NOTHING),
     "ndarray_subclass": (dict(answers=SUBCLASS),
                          "print('SUB', np.allclose(softmax(np.zeros((1, 2))), 0.5))",
-                         "SUB True"),
-    "leak_In": (dict(answers=WRONG, extra=[LEAK]), "print('LEAKED', len(In))", "LEAKED"),
+                         "SUB True", NOTHING),
+    "overwritten_results": (dict(answers=WRONG, extra=[OVERWRITE]),
+                            "print('OVERWRITTEN', float(np.abs(X).sum()), float(loss))",
+                            "OVERWRITTEN 0.0 2.30", NOTHING),
+    "constant_loss_zero_gradient": (dict(answers={"softmax_loss_and_grad": CONSTANT_LOSS}),
+                                    "print('CONSTANT', softmax_loss_and_grad(np.ones((3, 2)), "
+                                    "np.ones(2), np.ones((4, 3)), np.zeros(4, int))[0])",
+                                    "CONSTANT 0.69", NO_GRADIENT),
+    "leak_In": (dict(answers=WRONG, extra=[LEAK]), "print('LEAKED', len(In))", "LEAKED",
+                NOTHING),
 }
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
-def test_an_attack_on_the_tests_earns_nothing_for_wrong_functions(sandbox, attack):
-    """With wrong functions, does each attack of issue 10 (a display hook, asserts compiled
-    away, a faked restore and allclose, execute replies rewritten to ok, an allclose-faking
-    ndarray subclass, In leaked through the output), shown to be live in the kernel, score
-    exactly 0 of 10?"""
-    options, proof, printed = ATTACKS[attack]
+def test_an_attack_on_the_tests_earns_only_what_the_code_computes(sandbox, attack):
+    """Does each attack of issue 10 (a display hook, asserts compiled away, a faked restore
+    and allclose, execute replies rewritten to ok, an allclose-faking ndarray subclass, a cell
+    overwriting the results, a constant loss with zero gradient, In leaked through the
+    output), shown to be live in the kernel, score exactly what its functions honestly earn
+    (0 of 10 for wrong functions; 6 for right softmax and cross_entropy beside the constant
+    loss), every lost cell with a message?"""
+    options, proof, printed, expected = ATTACKS[attack]
     options = dict(options, extra=list(options.get("extra", [])) + [proof])
     report = score_notebook(notebook(**options), "01_softmax", sandbox, keep_evidence=True)
     assert printed in report.evidence["printed"], "the attack is not live in the kernel"
-    assert scores(report) == dict.fromkeys(FULL, 0.0), report.feedback()
-    assert all(c.failures for c in report.cells)
+    assert scores(report) == expected, report.feedback()
+    assert all(bool(c.failures) == (c.points == 0) for c in report.cells)
 
 
 def test_the_attacks_do_not_cost_correct_functions_their_points(sandbox):
     """With all the attacks in one notebook around correct functions (and a last cell that
     overwrites the data the old tests read), does it still score 10: the verdict depends on
     what the functions compute, nothing else?"""
-    nb = notebook(before=CODEOP + RESTORE_AND_ALLCLOSE + SESSION_SEND,
+    nb = notebook(before=DISPLAY_OK + CODEOP + RESTORE_AND_ALLCLOSE + SESSION_SEND,
                   prefix_body=DISPLAYHOOK, extra=["X = np.zeros_like(X); y = y * 0", LEAK])
     report = score_notebook(nb, "01_softmax", sandbox)
     assert scores(report) == FULL, report.feedback()
@@ -324,12 +295,17 @@ def test_a_function_that_hangs_is_timed_out_and_the_rest_still_scored(sandbox, h
         assert all("did not stop when interrupted" in m for m in messages)
 
 
-# -- mutants: the verdict path against the notebook's own test cells run in a kernel ------------
+# -- mutants: the verdict path against the notebook's visible test cells run in a kernel -------
+VISIBLE = {"test_softmax", "test_cross_entropy", "test_grad"}
+
+
 def in_kernel_losses(nb, tmp_path):
-    """Test cells that fail when the instructor's notebook runs as-is in one (trusted) kernel."""
+    """Test cells that fail when the instructor's notebook runs as-is in one (trusted) kernel:
+    the visible cells, whose check(...) calls run the same checks in the kernel (the hidden
+    cells are comments there)."""
     from nbclient import NotebookClient
 
-    nb = copy.deepcopy(nb)
+    nb = nbformat.reads(nbformat.writes(nb), as_version=4)  # a copy
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     return {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
@@ -344,17 +320,20 @@ def mutant(name):
     return meta["CELL"], path.read_text(), set(meta["MUST_LOSE"])
 
 
-@pytest.mark.parametrize("name", ["softmax_in_place", "ce_sum", "grad_consistent_l2",
+@pytest.mark.parametrize("name", ["softmax_in_place", "softmax_no_shift", "ce_sum",
+                                  "grad_consistent_l2", "grad_dW_missing_1_over_N",
                                   "correct_softmax_float32", "correct_grad_loops"])
-def test_mutants_lose_the_same_cells_as_with_the_in_kernel_tests(sandbox, tmp_path, name):
-    """Scored through the verdict path, does a catalogued variant lose exactly the cells the
-    notebook's own tests fail in a kernel, including every cell it must lose?"""
+def test_mutants_lose_their_cells_and_the_visible_ones_as_in_the_kernel(sandbox, tmp_path,
+                                                                        name):
+    """Scored through the verdict path, does a catalogued variant lose every cell it must
+    lose, and exactly the visible cells whose check(...) fails when the notebook runs in a
+    kernel (one definition of each check serves both)?"""
     cell, source, must_lose = mutant(name)
     nb = notebook(answers={cell: source})
     report = score_notebook(nb, "01_softmax", sandbox)
     lost = {c.grade_id for c in report.cells if not c.passed}
     assert must_lose <= lost and (must_lose or not lost), report.feedback()
-    assert lost == in_kernel_losses(nb, tmp_path), report.feedback()
+    assert lost & VISIBLE == in_kernel_losses(nb, tmp_path), report.feedback()
     assert report.score == sum(p for g, p in FULL.items() if g not in lost)
 
 
@@ -383,3 +362,84 @@ def test_a_visible_check_run_in_the_kernel_says_what_the_grader_says(sandbox, so
         assert f"VISIBLE FAILED: {graded.failures[0][1]}" in printed
     else:
         assert graded.passed
+
+
+# -- the real path: python -m grading autograde grades these notebooks as a class ---------------
+GUARD_PROBE = "print('GUARD', '__grader_restore__' in globals(), '__grader_snapshot__' in dir())"
+NOT_NORMALISED = "def softmax(Z):\n    return np.exp(Z)\n"
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """One class graded by autograde_class (2 workers): the solution, the release, a softmax
+    without normalisation, a probe for the in-kernel guard, and one student per attack."""
+    from grading.autograde_class import autograde_class
+    from grading import fixtures as fx
+
+    import _mutants as mt
+
+    fx.require_sandbox()
+    course = fx.make_course(tmp_path_factory.mktemp("verdict-class"), ["01_softmax"])
+    students = {"solution": (fx.answered("01_softmax"), FULL),
+                "released": (fx.released("01_softmax"), NOTHING),
+                "not_normalised": (fx.answered("01_softmax", softmax=NOT_NORMALISED),
+                                   dict(FULL, test_softmax=0.0, test_softmax_hidden=0.0)),
+                "guard_probe": (notebook(base=fx.answered("01_softmax"),
+                                         extra=[GUARD_PROBE]), FULL)}
+    for attack, (options, proof, _, expected) in ATTACKS.items():
+        options = dict(options, extra=list(options.get("extra", [])) + [proof])
+        students[attack] = (notebook(base=fx.answered("01_softmax"), **options), expected)
+    for student, (nb, _) in students.items():
+        fx.write(nb, course / "submitted" / student / "01_softmax", "softmax")
+    results, csv_path = autograde_class("01_softmax", course_dir=course, jobs=2,
+                                        cell_timeout=60, wall_limit=300, log=lambda m: None)
+    return {"course": course, "results": {r.student_id: r for r in results},
+            "expected": {s: e for s, (_, e) in students.items()},
+            "scores": mt.cell_scores(course, "01_softmax"), "csv": fx.read_csv(csv_path)}
+
+
+def _page(course, student):
+    return (course / "feedback" / student / "01_softmax" / "softmax.html").read_text("utf-8")
+
+
+def test_the_class_run_scores_every_notebook_as_the_verdict_path_does(graded_class):
+    """Graded by autograde_class, does every student (solution, release, attacks) get in
+    nbgrader's gradebook exactly the points per test cell its code honestly earns?"""
+    print("seconds per submission:", {s: round(r.seconds, 1)
+                                      for s, r in graded_class["results"].items()})
+    for student, expected in graded_class["expected"].items():
+        row = graded_class["csv"][student]
+        assert row["status"] == "graded", (student, row["reason"])
+        got = {cell: score for cell, (score, _) in graded_class["scores"][student].items()
+               if cell in FULL}
+        assert got == expected, student
+        assert float(row["score"]) == sum(expected.values()), student
+
+
+def test_feedback_shows_each_failed_check_without_traceback_or_hidden_code(graded_class):
+    """Does the feedback show a failed visible check's message and a failed hidden cell's
+    message as that cell's output (one line, no traceback of grader code), the passed ones as
+    passed, and no line of the hidden checks (the leak student's page included)?"""
+    course = graded_class["course"]
+    page = _page(course, "not_normalised")
+    assert "AssertionError: equal scores must give equal probabilities 1/4" in page
+    assert "Hidden tests failed: AssertionError: " in page
+    assert "cross_entropy_known_answers: passed" in page and "Hidden tests passed." in page
+    hidden = _hidden_text()
+    for student in graded_class["expected"]:
+        page = _page(course, student)
+        assert "Traceback" not in page and "verdict.py" not in page, student
+        assert "grading/checks" not in page and "score_notebook" not in page, student
+        assert not [line for line in hidden if line in page], student
+    assert "LEAK:" in _page(course, "leak_In")  # the attack printed what it could
+
+
+def test_no_guard_and_no_test_code_enters_the_kernel_on_the_real_path(graded_class):
+    """In the autograded notebook, does a student's cell see no guard in the kernel (it is not
+    sent on the verdict path), and do the cells the kernel ran keep their outputs?"""
+    nb = nbformat.read(graded_class["course"] / "autograded" / "guard_probe" / "01_softmax"
+                       / "softmax.ipynb", as_version=4)
+    text = {c.source: "".join(o.get("text", "") for o in c.outputs) for c in nb.cells
+            if c.cell_type == "code"}
+    assert text[GUARD_PROBE] == "GUARD False False\n"
+    assert "images per class" in next(t for s, t in text.items() if "load_mnist" in s)
