@@ -90,8 +90,9 @@ from queue import Empty
 import numpy as np
 
 from mnistlib.assignment_checks import Outcome, TypeTag, judge
-from mnistlib.assignment_checks._core import MAX_DEPTH, MAX_ITEMS, PLAIN_KINDS
-from mnistlib.assignment_checks.compute import REQUEST
+from mnistlib.assignment_checks._core import (MAX_DEPTH, MAX_ITEMS, MAX_KEY, MAX_LOG_CALLS,
+                                              MAX_STR, PLAIN_KINDS, SUMMARY_DEPTH, Scripted)
+from mnistlib.assignment_checks.compute import INLINE_DTYPES, REQUEST
 
 
 class Refused(Exception):
@@ -114,6 +115,8 @@ class Limits:
         Most dimensions of a returned array.
     message_chars : int
         Longest error message kept from the kernel.
+    log_calls : int
+        Most calls in the log of one callback.
     request_timeout : float
         Seconds one check's calls may take in the kernel.
     cell_timeout : float
@@ -131,6 +134,7 @@ class Limits:
     total_bytes: int = 256 * 2**20
     max_ndim: int = 4
     message_chars: int = 500
+    log_calls: int = MAX_LOG_CALLS
     request_timeout: float = 60.0
     cell_timeout: float = 60.0
     interrupt_grace: float = 5.0
@@ -139,7 +143,8 @@ class Limits:
 
 
 # -- reading a reply ---------------------------------------------------------------------------
-_NAME = re.compile(r"c\d{1,3}_[va]\d{1,2}\.npy")
+#: Names of the files a reply may use: value, arguments after the call, callbacks' logs.
+_NAME = re.compile(r"c\d{1,4}_[val]\d{1,6}\.npy")
 
 
 def _read_capped(dir_fd, name, cap):
@@ -212,8 +217,47 @@ def parse_npy(data, name, limits):
     return array
 
 
+def _text(value, what):
+    """``value`` if it is text that can be written out (UTF-8: no lone surrogates)."""
+    if not isinstance(value, str):
+        raise Refused(f"reply.json has {what} that is not text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Refused(f"reply.json has {what} that is not valid text") from None
+    return value
+
+
+def _scalar(value):
+    """A 0-d array from an inline ``[dtype, number]``, exactly that number, or Refused."""
+    if not (isinstance(value, list) and len(value) == 2 and value[0] in INLINE_DTYPES):
+        raise Refused("reply.json has a scalar that is not [numeric dtype, number]")
+    dtype, number = np.dtype(value[0]), value[1]
+    if dtype.kind == "b":
+        if not isinstance(number, bool):
+            raise Refused("reply.json has a bool scalar that is not true or false")
+        return np.array(number, dtype=dtype)
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise Refused("reply.json has a scalar that is not a number")
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not isinstance(number, int) or not info.min <= number <= info.max:
+            raise Refused(f"reply.json has a scalar that is not an integer of {dtype}")
+        return np.array(number, dtype=dtype)
+    with np.errstate(all="ignore"):
+        array = np.array(number, dtype=dtype)
+    if not (float(array) == number or (math.isnan(number) and np.isnan(array))):
+        raise Refused(f"reply.json has a scalar that {dtype} cannot hold exactly")
+    return array
+
+
 class _Reader:
-    """Reads one reply folder, keeping the total size under the limit."""
+    """Reads one reply folder, keeping the total size under the limit.
+
+    Only the forms the kernel side writes are accepted, with the same caps as
+    :func:`mnistlib.assignment_checks.as_plain` (items, depth, str and key length), so the
+    verdict gets the data an in-process :func:`~mnistlib.assignment_checks.call_check` gets.
+    """
 
     def __init__(self, dir_fd, limits):
         self.dir_fd, self.limits, self.total = dir_fd, limits, 0
@@ -228,27 +272,90 @@ class _Reader:
             raise Refused(f"the reply's files exceed {self.limits.total_bytes} bytes")
         return parse_npy(data, name, self.limits)
 
-    def tree(self, node, depth=0):
+    def tree(self, node, depth=0, max_depth=MAX_DEPTH):
+        """Plain data from a TREE node: ndarray, str, list, dict or TypeTag."""
         if not isinstance(node, dict) or len(node) != 1:
-            raise Refused("reply.json has a value that is not {array|list|type: ...}")
+            raise Refused("reply.json has a value that is not {array|scalar|str|list|dict|"
+                          "type: ...}")
         (key, value), = node.items()
         if key == "array":
             return self.array(value)
-        if key == "type" and isinstance(value, str):
-            return TypeTag(value[:80])
-        if key == "list" and isinstance(value, list) and depth < MAX_DEPTH \
-                and len(value) <= MAX_ITEMS:
-            return [self.tree(v, depth + 1) for v in value]
-        raise Refused("reply.json has a value of the wrong form or too deep")
+        if key == "scalar":
+            return _scalar(value)
+        if key == "type":
+            return TypeTag(_text(value, "a type name")[:80])
+        if key == "str":
+            if len(_text(value, "a str")) > MAX_STR:
+                raise Refused(f"reply.json has a str of more than {MAX_STR} characters")
+            return value
+        if key not in ("list", "dict"):
+            raise Refused(f"reply.json has a value of the wrong form (kind {key[:20]!r})")
+        if depth >= max_depth:
+            raise Refused(f"reply.json has values nested more than {max_depth} deep")
+        if key == "list" and isinstance(value, list) and len(value) <= MAX_ITEMS:
+            return [self.tree(v, depth + 1, max_depth) for v in value]
+        if key == "dict" and isinstance(value, dict) and len(value) <= MAX_ITEMS:
+            for k in value:
+                if len(_text(k, "a dict key")) > MAX_KEY:
+                    raise Refused(f"reply.json has a dict key of more than {MAX_KEY} "
+                                  "characters")
+            return {k: self.tree(v, depth + 1, max_depth) for k, v in value.items()}
+        raise Refused(f"reply.json has a {key} of the wrong form or of more than {MAX_ITEMS} "
+                      "items")
+
+    def after(self, node, argument):
+        """An argument as it was after the call: None for a callback, else plain data."""
+        if isinstance(argument, Scripted):
+            if node is not None:
+                raise Refused("reply.json gives a callback's value after the call")
+            return None
+        if isinstance(node, str):  # the first form of the protocol: a file name
+            return self.array(node)
+        return self.tree(node)
+
+    def log(self, entries, name):
+        """The calls of callback ``name``: ``[{"args": [...], "kwargs": {...}}, ...]``."""
+        if not isinstance(entries, list):
+            raise Refused(f"reply.json has a log of {name} that is not a list")
+        if len(entries) > self.limits.log_calls:
+            raise Refused(f"reply.json logs {len(entries)} calls of {name}, more than the "
+                          f"{self.limits.log_calls} accepted")
+        calls = []
+        for entry in entries:
+            if not isinstance(entry, list) or len(entry) != 2:
+                raise Refused(f"reply.json has a call of {name} that is not [args, kwargs]")
+            args, kwargs = self.tree(entry[0]), self.tree(entry[1])
+            if not isinstance(args, (list, TypeTag)) or not isinstance(kwargs, (dict, TypeTag)):
+                raise Refused(f"reply.json has a call of {name} whose arguments are not a "
+                              "list and a dict")
+            calls.append({"args": args, "kwargs": kwargs})
+        return calls
 
 
-def read_reply(dir_fd, calls, limits):
+def _callbacks(call):
+    return [a.name for a in list(call.args) + list(call.kwargs.values())
+            if isinstance(a, Scripted)]
+
+
+def read_reply(dir_fd, calls, limits, max_depth=MAX_DEPTH):
     """The outcomes of ``calls`` from the reply folder opened as ``dir_fd``.
+
+    Parameters
+    ----------
+    dir_fd : int
+        The reply folder, opened.
+    calls : list of Call
+        The calls asked for (the reply must match them: arguments, callbacks).
+    limits : Limits
+    max_depth : int
+        How deep the return values may nest (:data:`SUMMARY_DEPTH` for a check with a
+        summary).
 
     Returns
     -------
     list of Outcome
-        One per call, holding only base ndarrays of numbers, lists of them and TypeTags.
+        One per call, holding only plain data: base ndarrays of numbers, str, lists and dicts
+        of them, TypeTags; and the callbacks' logs.
 
     Raises
     ------
@@ -267,17 +374,66 @@ def read_reply(dir_fd, calls, limits):
     for call, entry in zip(calls, outcomes):
         if not isinstance(entry, dict):
             raise Refused("reply.json has an outcome that is not an object")
-        error, after = entry.get("error"), entry.get("args_after", [])
+        error = entry.get("error")
         if error is not None:
-            if not isinstance(error, str):
-                raise Refused("reply.json has an error that is not text")
-            result.append(Outcome(error=error[:limits.message_chars]))
+            result.append(Outcome(error=_text(error, "an error")[:limits.message_chars]))
             continue
+        after, kwargs_after = entry.get("args_after", []), entry.get("kwargs_after", {})
         if not isinstance(after, list) or len(after) != len(call.args):
             raise Refused("reply.json does not give every argument as it was after the call")
-        result.append(Outcome(value=reader.tree(entry.get("value")),
-                              args_after=[reader.array(n) for n in after]))
+        if not isinstance(kwargs_after, dict) or set(kwargs_after) != set(call.kwargs):
+            raise Refused("reply.json does not give every keyword argument as it was after "
+                          "the call")
+        logs, names = entry.get("logs", {}), _callbacks(call)
+        if not isinstance(logs, dict) or set(logs) != set(names):
+            raise Refused(f"reply.json does not hold the call logs of {', '.join(names)}"
+                          if names else "reply.json holds call logs of no callback")
+        result.append(Outcome(
+            value=reader.tree(entry.get("value"), max_depth=max_depth),
+            args_after=[reader.after(n, a) for n, a in zip(after, call.args)],
+            kwargs_after={k: reader.after(kwargs_after[k], v) for k, v in call.kwargs.items()},
+            logs={name: reader.log(logs[name], name) for name in names}))
     return result
+
+
+# -- writing a request -------------------------------------------------------------------------
+def _argument(value, files, prefix):
+    """The request node of one argument; its arrays go to ``files`` (name -> .npy bytes)."""
+    if isinstance(value, Scripted):
+        return {"scripted": {"name": value.name, "then": value.then,
+                             "returns": [_argument(r, files, prefix) for r in value.returns],
+                             "adds": [[list(t), a] for t, a in value.adds]}}
+    if isinstance(value, np.ndarray):
+        name = f"{prefix}_{len(files)}.npy"
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(value), allow_pickle=False)
+        files[name] = buffer.getvalue()
+        return {"array": name}
+    if isinstance(value, np.generic) and value.dtype.str in INLINE_DTYPES:
+        return {"np": [value.dtype.str, value.item()]}
+    if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
+        return {"py": value}
+    if value is None:
+        return {"none": None}
+    if isinstance(value, (list, tuple)):
+        return {type(value).__name__ if type(value) in (list, tuple) else "list":
+                [_argument(v, files, prefix) for v in value]}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"dict": {k: _argument(v, files, prefix) for k, v in value.items()}}
+    raise TypeError(f"a check's call has an argument of type {type(value).__name__}, which "
+                    "the protocol cannot send")
+
+
+def encode_request(check, calls):
+    """``request.json``'s bytes and the argument files (name -> bytes) for ``calls``."""
+    request = {"function": check.function, "off": list(check.off),
+               "summary": check.summary, "calls": []}
+    files = {}
+    for i, call in enumerate(calls):
+        request["calls"].append({
+            "args": [_argument(a, files, f"a{i}") for a in call.args],
+            "kwargs": {k: _argument(v, files, f"a{i}") for k, v in call.kwargs.items()}})
+    return json.dumps(request).encode(), files
 
 
 def _write_new(dir_fd, name, data):
@@ -621,16 +777,10 @@ class JailedKernel:
         folder_fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
                             dir_fd=self._work_fd)
         try:
-            request = {"function": check.function, "off": list(check.off), "calls": []}
-            for i, call in enumerate(calls):
-                names = []
-                for k, arg in enumerate(call.args):
-                    names.append(f"a{i}_{k}.npy")
-                    buffer = io.BytesIO()
-                    np.save(buffer, np.asarray(arg), allow_pickle=False)
-                    _write_new(folder_fd, names[-1], buffer.getvalue())
-                request["calls"].append(names)
-            _write_new(folder_fd, "request.json", json.dumps(request).encode())
+            request, files = encode_request(check, calls)
+            for file_name, data in files.items():
+                _write_new(folder_fd, file_name, data)
+            _write_new(folder_fd, "request.json", request)
         finally:
             os.close(folder_fd)
         try:
@@ -645,7 +795,8 @@ class JailedKernel:
         except OSError:
             raise Refused("the request folder was replaced") from None
         try:
-            return read_reply(dir_fd, calls, self.limits)
+            return read_reply(dir_fd, calls, self.limits,
+                              SUMMARY_DEPTH if check.summary else MAX_DEPTH)
         finally:
             os.close(dir_fd)
             if not self.keep_evidence:

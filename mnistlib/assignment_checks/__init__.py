@@ -18,7 +18,8 @@ Modules: ``_core`` (checks, calls, outcomes, the verdict helpers), ``compute`` (
 of the grader's protocol), ``softmax`` (assignment 01_softmax).
 """
 
-from ._core import Call, Check, CheckFailed, Outcome, TypeTag, as_plain, call_check, expect, judge
+from ._core import (Call, Check, CheckFailed, Outcome, Scripted, TypeTag, as_plain, call_check,
+                    expect, judge)
 
-__all__ = ["Call", "Check", "CheckFailed", "Outcome", "TypeTag", "as_plain", "call_check",
-           "expect", "judge"]
+__all__ = ["Call", "Check", "CheckFailed", "Outcome", "Scripted", "TypeTag", "as_plain",
+           "call_check", "expect", "judge"]

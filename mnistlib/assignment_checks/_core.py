@@ -1,10 +1,12 @@
 """Checks of graded functions: inputs to compute, and a verdict on the plain data returned.
 
 A :class:`Check` names the graded function, builds the calls to make (:class:`Call`: the
-arguments, numpy arrays only) and judges the outcomes (:class:`Outcome`: what each call returned,
-as plain numpy data, and the arguments as they were after the call). The verdict never sees the
-function or the student's kernel: only arrays, so it can run anywhere (in the student's kernel
-for a visible test, in the grader's own process for the grade).
+arguments: numpy arrays, Python numbers, lists or str-keyed dicts of arrays, and
+:class:`Scripted` callbacks) and judges the outcomes (:class:`Outcome`: what each call returned,
+as plain data, the arguments as they were after the call, and the log of every callback's
+calls). The verdict never sees the function or the student's kernel: only plain data (numeric
+ndarrays, short str, lists and str-keyed dicts of them, :class:`TypeTag`), so it can run
+anywhere (in the student's kernel for a visible test, in the grader's own process for the grade).
 
 :func:`as_plain` is the one conversion from whatever a function returned to plain data; the
 kernel side of the grader's protocol (:mod:`mnistlib.assignment_checks.compute`) and
@@ -21,10 +23,21 @@ import numpy as np
 
 #: dtype kinds a returned or passed array may have: bool, signed, unsigned, float.
 PLAIN_KINDS = "biuf"
-#: How deep a returned tuple or list may nest (``(loss, (dW, db))`` is depth 2).
+#: How deep returned tuples, lists and dicts may nest (``(loss, (dW, db))`` is depth 2).
 MAX_DEPTH = 2
-#: How many items a returned tuple or list may hold.
-MAX_ITEMS = 8
+#: How deep a summarised return value (``Check.summary``, e.g. a figure's axes) may nest.
+SUMMARY_DEPTH = 6
+#: How many items a returned tuple, list or dict may hold.
+MAX_ITEMS = 16
+#: Longest str kept as data (a longer one becomes a TypeTag).
+MAX_STR = 1000
+#: Longest dict key kept (a dict with a longer or non-str key becomes a TypeTag).
+MAX_KEY = 100
+#: Most calls of one Scripted callback recorded in one call of the graded function; the next
+#: call raises (a loop that never stops ends there instead of at the timeout).
+MAX_LOG_CALLS = 10_000
+#: What a Scripted callback does when its scripted values are used up.
+THEN = ("repeat_last", "raise")
 
 
 class CheckFailed(Exception):
@@ -47,11 +60,61 @@ class TypeTag:
     name: str
 
 
+@dataclass(frozen=True)
+class Scripted:
+    """A callback argument (``validate``, ``train_step``, ``on_best``): it replays scripted
+    values and records how it was called.
+
+    In the call it becomes a function that records each call's positional and keyword
+    arguments (as plain data, in :attr:`Outcome.logs` under ``name``), adds ``amount`` in place
+    to each target array of ``adds`` (so that parameters change as if a model were trained),
+    and returns the next value of ``returns``.
+
+    Parameters
+    ----------
+    name : str
+        Key of its call log in :attr:`Outcome.logs` (unique among a call's callbacks).
+    returns : sequence
+        Values returned by the successive calls: None, Python numbers, numpy scalars (kept as
+        numpy scalars: ``np.float32(0.25)``) or ndarrays.
+    then : {"repeat_last", "raise"}
+        When ``returns`` is used up: return its last value again, or raise RuntimeError.
+    adds : sequence of (target, amount)
+        ``target`` is ``(argument, index, ...)``: the graded call's positional index or keyword
+        name, then list indices or dict keys (``("params", 0)``: the first array of the
+        ``params`` list); ``amount`` a number added to that array at every call.
+    """
+
+    name: str
+    returns: tuple = (None,)
+    then: str = "repeat_last"
+    adds: tuple = ()
+
+    def __post_init__(self) -> None:
+        # Frozen: lists given by a check become tuples, so a spec cannot change after it is made.
+        object.__setattr__(self, "returns", tuple(self.returns))
+        object.__setattr__(self, "adds", tuple((tuple(t), float(a)) for t, a in self.adds))
+        if self.then not in THEN:
+            raise ValueError(f"Scripted.then must be one of {THEN}, not {self.then!r}")
+        if not self.returns:
+            raise ValueError("Scripted.returns needs at least one value")
+
+
 @dataclass
 class Call:
-    """One call of the graded function: positional arguments, numpy arrays only."""
+    """One call of the graded function.
 
-    args: tuple
+    Attributes
+    ----------
+    args : tuple
+        Positional arguments: ndarrays, Python bool/int/float (passed as Python numbers), numpy
+        scalars, lists or tuples of ndarrays, dicts of str -> ndarray, or :class:`Scripted`.
+    kwargs : dict
+        Keyword arguments, of the same kinds.
+    """
+
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -60,17 +123,27 @@ class Outcome:
 
     Attributes
     ----------
-    value : ndarray, list or TypeTag
-        The return value after :func:`as_plain` (None if the call raised).
+    value : plain data
+        The return value after :func:`as_plain` (None if the call raised): ndarray, str, list,
+        dict or TypeTag.
     error : str or None
-        ``"TypeName: message"`` if the call raised.
-    args_after : list of ndarray
-        The arguments as they were after the call (to see whether the function changed them).
+        ``"TypeName: message"`` if the call raised; the other fields are then empty (a verdict
+        never sees such an outcome).
+    args_after : list
+        The arguments as they were after the call, as plain data (to see whether the function
+        changed them); None for a Scripted callback.
+    kwargs_after : dict
+        The keyword arguments likewise.
+    logs : dict
+        Name of each Scripted callback -> list of its calls in order, each
+        ``{"args": [plain, ...], "kwargs": {name: plain}}``.
     """
 
     value: Any = None
     error: str | None = None
     args_after: list = field(default_factory=list)
+    kwargs_after: dict = field(default_factory=dict)
+    logs: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -91,6 +164,10 @@ class Check:
     off : tuple of str
         mnistlib functions switched off while the graded function runs (a function that only
         calls mnistlib's own implementation must not pass).
+    summary : str, optional
+        Name of a summariser (:data:`mnistlib.assignment_checks.summaries.SUMMARIES`) applied
+        to the return value, in the kernel, before :func:`as_plain` (a matplotlib Figure
+        becomes the data of its axes); the summary may nest :data:`SUMMARY_DEPTH` deep.
     """
 
     name: str
@@ -98,20 +175,35 @@ class Check:
     calls: Callable[[], list]
     verdict: Callable[[list, list], None]
     off: tuple = ()
+    summary: str | None = None
 
 
-def as_plain(value: Any, depth: int = 0) -> Any:
-    """The data of a returned value: base ndarrays (numbers only), lists of them, or a TypeTag.
+def as_plain(value: Any, depth: int = 0, max_depth: int = MAX_DEPTH) -> Any:
+    """The data of a value: numeric base ndarrays, short str, lists and dicts of them, TypeTags.
 
-    Python and numpy numbers become 0-d arrays; tuples and lists become lists (at most
-    :data:`MAX_ITEMS` items, :data:`MAX_DEPTH` levels); an ndarray subclass becomes a plain
-    copy of its data; anything else (None, str, dict, an object array) becomes a
-    :class:`TypeTag` naming its type.
+    Python and numpy numbers become 0-d arrays; tuples and lists become lists, dicts with str
+    keys (at most :data:`MAX_KEY` characters) new dicts (at most :data:`MAX_ITEMS` items each,
+    ``max_depth`` levels of containers); a str of at most :data:`MAX_STR` characters stays a
+    (base) str; an ndarray subclass becomes a plain copy of its data; anything else (None, a
+    longer str, an object array, a set, a dict with other keys, ...) becomes a
+    :class:`TypeTag` naming its type. Only the data is read, never a subclass's methods.
     """
     if isinstance(value, (tuple, list)):
-        if depth >= MAX_DEPTH or len(value) > MAX_ITEMS:
+        if depth >= max_depth or len(value) > MAX_ITEMS:
             return TypeTag(f"{type(value).__name__} of {len(value)} items")
-        return [as_plain(item, depth + 1) for item in value]
+        return [as_plain(item, depth + 1, max_depth) for item in list(value)]
+    if isinstance(value, dict):
+        pairs = list(dict.items(value))
+        if depth >= max_depth or len(pairs) > MAX_ITEMS:
+            return TypeTag(f"dict of {len(pairs)} items")
+        if not all(isinstance(k, str) and len(k) <= MAX_KEY for k, _ in pairs):
+            return TypeTag("dict with a key that is not a str of at most "
+                           f"{MAX_KEY} characters")
+        return {str.__str__(k): as_plain(v, depth + 1, max_depth) for k, v in pairs}
+    if isinstance(value, str):
+        if len(value) > MAX_STR:
+            return TypeTag(f"str of {len(value)} characters")
+        return str.__str__(value)  # a base str, whatever the subclass
     if isinstance(value, (bool, int, float, np.generic, np.ndarray)):
         array = np.array(value, subok=False, copy=True)
         if array.dtype.kind in PLAIN_KINDS and array.dtype.names is None:
@@ -121,14 +213,23 @@ def as_plain(value: Any, depth: int = 0) -> Any:
 
 @contextlib.contextmanager
 def switched_off(names: Sequence[str]) -> Iterator[None]:
-    """While active, the named mnistlib functions raise RuntimeError."""
+    """While active, the named mnistlib functions raise RuntimeError.
+
+    A name may be dotted (``"EarlyStopping.update"``: a method of a class of mnistlib).
+    """
     import mnistlib
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("a graded function called mnistlib's own implementation: "
                            "write it yourself with numpy")
 
-    functions = [getattr(mnistlib, name) for name in names]
+    def resolve(name: str) -> Any:
+        node: Any = mnistlib
+        for part in name.split("."):
+            node = getattr(node, part)
+        return node
+
+    functions = [resolve(name) for name in names]
     saved = [f.__code__ for f in functions]
     try:
         for f in functions:
@@ -145,15 +246,124 @@ def describe_error(exc: BaseException, limit: int = 500) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def call_one(function: Callable, call: Call, off: Sequence[str]) -> Outcome:
-    """Call ``function`` on fresh copies of the call's arguments; the outcome as plain data."""
-    args = [np.array(a, copy=True) for a in call.args]
+def summariser(name: str) -> Callable[[Any], Any]:
+    """The summariser ``name`` of :mod:`mnistlib.assignment_checks.summaries`.
+
+    Raises
+    ------
+    LookupError
+        No such summariser, or the summaries module does not exist (yet).
+    """
+    try:
+        from . import summaries
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.summaries":
+            raise  # the module exists but needs something missing: say so as it is
+        raise LookupError(f"summary {name!r} asked for, but mnistlib.assignment_checks has no "
+                          "summaries module") from None
+    table = summaries.SUMMARIES
+    if name not in table:
+        raise LookupError(f"no summariser named {name!r}; the summaries are: "
+                          f"{', '.join(sorted(table))}")
+    return table[name]
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of an argument for one call: the function may change it without harm."""
+    if isinstance(value, np.ndarray):
+        return np.array(value, copy=True)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_fresh(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    return value  # numbers and Scripted specs are immutable
+
+
+def _target(args: list, kwargs: dict, path: tuple) -> np.ndarray:
+    """The array at ``path`` (argument index or keyword name, then indices or keys)."""
+    node: Any = args[path[0]] if isinstance(path[0], int) else kwargs[path[0]]
+    for key in path[1:]:
+        node = node[key]
+    if not isinstance(node, np.ndarray):
+        raise LookupError(f"Scripted target {path!r} is not an array")
+    return node
+
+
+class _Recorder:
+    """The function a Scripted spec becomes in a call: it logs, adds, and returns."""
+
+    def __init__(self, spec: Scripted, targets: list) -> None:
+        self.spec, self.targets = spec, targets
+        self.log: list[dict] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        spec, count = self.spec, len(self.log)
+        if count >= MAX_LOG_CALLS:
+            raise RuntimeError(f"{spec.name} was called more than {MAX_LOG_CALLS} times: "
+                               "does the loop stop?")
+        if count >= len(spec.returns) and spec.then == "raise":
+            raise RuntimeError(f"{spec.name} was called {count + 1} times, more than the "
+                               f"{len(spec.returns)} scripted")
+        # Arguments as plain data at the time of the call (later changes do not show).
+        self.log.append({"args": as_plain(list(args)), "kwargs": as_plain(dict(kwargs))})
+        for array, amount in self.targets:
+            array[...] += amount
+        value = spec.returns[min(count, len(spec.returns) - 1)]
+        return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+
+
+def _after(value: Any) -> Any:
+    """An argument as plain data after the call; None for a callback."""
+    return None if isinstance(value, _Recorder) else as_plain(value)
+
+
+def call_one(function: Callable, call: Call, off: Sequence[str],
+             summary: str | None = None) -> Outcome:
+    """Call ``function`` on fresh copies of the call's arguments; the outcome as plain data.
+
+    Scripted arguments become recording callbacks (their logs go to :attr:`Outcome.logs`);
+    ``summary`` names the summariser applied to the return value.
+
+    Raises
+    ------
+    LookupError
+        ``summary`` names no summariser, or a Scripted target no array (before the function
+        is called: the check is wrong, not the function).
+    """
+    summarise = summariser(summary) if summary else None
+    args, kwargs = [_fresh(a) for a in call.args], {k: _fresh(v) for k, v in call.kwargs.items()}
+    recorders: list[_Recorder] = []
+    for k, value in enumerate(args):
+        if isinstance(value, Scripted):
+            args[k] = _Recorder(value, [])
+            recorders.append(args[k])
+    for name, value in kwargs.items():
+        if isinstance(value, Scripted):
+            kwargs[name] = _Recorder(value, [])
+            recorders.append(kwargs[name])
+    for recorder in recorders:  # after the copies are made: the targets are the copies
+        recorder.targets = [(_target(args, kwargs, t), a) for t, a in recorder.spec.adds]
+
+    def outcome(**fields: Any) -> Outcome:
+        return Outcome(args_after=[_after(a) for a in args],
+                       kwargs_after={k: _after(v) for k, v in kwargs.items()},
+                       logs={r.spec.name: list(r.log) for r in recorders}, **fields)
+
     try:
         with switched_off(off):
-            value = function(*args)
+            value = function(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - a wrong function may raise anything
-        return Outcome(error=describe_error(exc), args_after=args)
-    return Outcome(value=as_plain(value), args_after=args)
+        # Only the error: the grader reads nothing else of a call that raised, and a verdict
+        # never sees more than the message.
+        return Outcome(error=describe_error(exc))
+    if summarise is None:
+        return outcome(value=as_plain(value))
+    try:
+        summarised = summarise(value)
+    except Exception as exc:  # noqa: BLE001 - the returned object may be anything
+        return Outcome(error=f"the value returned cannot be summarised as {summary!r} "
+                             f"({describe_error(exc, 300)})")
+    return outcome(value=as_plain(summarised, max_depth=SUMMARY_DEPTH))
 
 
 def judge(check: Check, calls: list, outcomes: list) -> str | None:
@@ -177,7 +387,7 @@ def judge(check: Check, calls: list, outcomes: list) -> str | None:
 def call_check(check: Check, function: Callable) -> str | None:
     """Run a check in this process: call ``function``, then judge. None if it passes."""
     calls = check.calls()
-    return judge(check, calls, [call_one(function, c, check.off) for c in calls])
+    return judge(check, calls, [call_one(function, c, check.off, check.summary) for c in calls])
 
 
 def run_visible(checks: dict, name: str, function: Callable) -> None:
@@ -201,10 +411,23 @@ def run_visible(checks: dict, name: str, function: Callable) -> None:
 
 
 # -- helpers for verdicts ----------------------------------------------------------------------
+def kind(value: Any) -> str:
+    """What a plain value is, for messages: ``"a tuple or list"``, ``"a dict"``, a type name."""
+    if isinstance(value, TypeTag):
+        return value.name
+    if isinstance(value, list):
+        return "a tuple or list"
+    if isinstance(value, dict):
+        return "a dict"
+    if isinstance(value, str):
+        return "a str"
+    return f"an array of shape {np.shape(value)}"
+
+
 def array(value: Any, what: str) -> np.ndarray:
     """``value`` as a float64 array, or CheckFailed saying what came back instead."""
     expect(isinstance(value, np.ndarray), f"{what} must be a numpy array or a number, got "
-           f"{value.name if isinstance(value, TypeTag) else 'a tuple or list'}")
+           f"{kind(value)}")
     return np.asarray(value, dtype=np.float64)
 
 
@@ -221,6 +444,22 @@ def items(value: Any, count: int, what: str) -> list:
            f"{what} must return {count} values, got "
            f"{len(value) if isinstance(value, list) else 'one value'}")
     return list(value)
+
+
+def entries(value: Any, keys: Sequence[str], what: str) -> dict:
+    """A returned dict that has (at least) ``keys``, or CheckFailed."""
+    expect(isinstance(value, dict), f"{what} must return a dict, got {kind(value)}")
+    missing = [k for k in keys if k not in value]
+    expect(not missing, f"the dict {what} returns has no key {', '.join(map(repr, missing))}")
+    return dict(value)
+
+
+def log(outcome: Outcome, name: str) -> list:
+    """The calls of the Scripted callback ``name`` in one outcome (a list of
+    ``{"args": [...], "kwargs": {...}}``)."""
+    calls = outcome.logs.get(name)
+    expect(isinstance(calls, list), f"no call log of {name} came back")
+    return list(calls or [])
 
 
 def unchanged(call: Call, outcome: Outcome, names: Sequence[str], function: str) -> None:
