@@ -79,52 +79,6 @@ def one_blas_thread():
         yield
 
 
-@pytest.fixture(scope="module", autouse=True)
-def dotted_off():
-    """``off`` names with a dot (``MLP.forward``), resolved below ``mnistlib``.
-
-    Until :func:`mnistlib.assignment_checks._core.switched_off` resolves them itself (asked of
-    the protocol's owner), the tests use this stand-in; it is not used once _core does.
-    """
-    from mnistlib.assignment_checks import _core
-
-    try:
-        with _core.switched_off(["MLP.forward"]):
-            pass
-    except AttributeError:
-        import contextlib
-        import functools
-
-        import mnistlib
-
-        original = _core.switched_off
-
-        @contextlib.contextmanager
-        def switched_off(names):
-            functions = [functools.reduce(getattr, n.split("."), mnistlib) for n in names]
-            saved = [f.__code__ for f in functions]
-            try:
-                with original(()):
-                    for f in functions:
-                        f.__code__ = _refuse.__code__
-                    yield
-            finally:
-                for f, code in zip(functions, saved):
-                    f.__code__ = code
-
-        mp = pytest.MonkeyPatch()
-        mp.setattr(_core, "switched_off", switched_off)
-        yield
-        mp.undo()
-        return
-    yield
-
-
-def _refuse(*args, **kwargs):
-    raise RuntimeError("a graded function called mnistlib's own implementation: "
-                       "write it yourself with numpy")
-
-
 @pytest.fixture(scope="module")
 def solution():
     return namespace()
