@@ -28,9 +28,12 @@ Steps, for one submission:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,15 +87,54 @@ class Result:
     seconds: float = 0.0
 
 
+#: Seconds past the wall limit before a task still running is stopped. The kernel's cells stop
+#: at the limit itself (the executor); this catches nbgrader's own steps around them.
+WALL_GRACE_S = 5
+
+
+class WallLimit(BaseException):
+    """The task ran past its wall limit (a BaseException, so no ``except Exception`` in
+    nbgrader's code turns it into an ordinary failure)."""
+
+
+@contextlib.contextmanager
+def _hard_stop(seconds):
+    """Raise :class:`WallLimit` in this thread after ``seconds``.
+
+    SIGALRM, so only in a process's main thread: the driver (one worker) and ``--jobs``
+    workers; a Dask worker grades in a thread, where the executor's own limit is all there is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise WallLimit
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.01))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def grade_one(task):
     """Grade one submission; never raises for anything the submission does."""
     started = time.monotonic()
-    deadline = time.time() + task.settings["wall_limit"]  # covers everything below
+    wall_limit = task.settings["wall_limit"]
+    deadline = time.time() + wall_limit  # covers everything below
     result = Result(task.student_id)
     work = Path(tempfile.mkdtemp(prefix="grading-task-"))
     work.chmod(0o700)
     try:
-        _grade(task, result, work, deadline)
+        with _hard_stop(wall_limit + WALL_GRACE_S):
+            _grade(task, result, work, deadline)
+    except WallLimit:
+        result.status = "failed"
+        result.reason = (f"grading took longer than the wall limit ({wall_limit} s) and was "
+                         "stopped; grade it again alone with a larger --wall-limit")
     except Ungradable as exc:
         result.status, result.reason = "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - one student must not stop the class

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import types
+import time
 
 import nbformat
 import pytest
@@ -329,3 +330,31 @@ def test_kernel_guard_restores_what_a_notebook_replaced():
         for module in list(sys.modules.values()):
             if type(module).__name__ == "_ReadOnlyModule":
                 module.__class__ = types.ModuleType
+
+
+def test_a_task_stuck_outside_the_kernel_is_stopped_at_its_wall_limit(monkeypatch):
+    """If a step around the kernel (nbgrader's own) hangs, is the task stopped soon after its
+    wall limit and failed with a reason that says so and what to do, leaving no work folder?"""
+    import tempfile as _tempfile
+
+    from grading import task as task_module
+
+    folders = []
+    real_mkdtemp = _tempfile.mkdtemp
+
+    def mkdtemp(**kwargs):
+        folders.append(real_mkdtemp(**kwargs))
+        return folders[-1]
+
+    monkeypatch.setattr(task_module, "WALL_GRACE_S", 0)
+    monkeypatch.setattr(task_module.tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(task_module, "_grade", lambda *args: time.sleep(120))
+    task = task_module.Task(student_id="stuck", assignment="01_softmax", config=None,
+                            template_db=b"", released={}, files={}, secrets=[],
+                            settings={"wall_limit": 1}, jail={})
+    started = time.monotonic()
+    result = task_module.grade_one(task)
+    assert time.monotonic() - started < 60, "the hung step was not stopped"
+    assert result.status == "failed" and "wall limit (1 s)" in result.reason
+    assert "--wall-limit" in result.reason
+    assert folders and not os.path.exists(folders[0])
