@@ -91,7 +91,8 @@ import numpy as np
 
 from mnistlib.assignment_checks import Outcome, TypeTag, judge
 from mnistlib.assignment_checks._core import (MAX_DEPTH, MAX_ITEMS, MAX_KEY, MAX_LOG_CALLS,
-                                              MAX_STR, PLAIN_KINDS, SUMMARY_DEPTH, Scripted)
+                                              MAX_STR, PLAIN_KINDS, SUMMARY_DEPTH, Scripted,
+                                              driver_name)
 from mnistlib.assignment_checks.compute import INLINE_DTYPES, REQUEST
 
 
@@ -426,8 +427,8 @@ def _argument(value, files, prefix):
 
 def encode_request(check, calls):
     """``request.json``'s bytes and the argument files (name -> bytes) for ``calls``."""
-    request = {"function": check.function, "off": list(check.off),
-               "summary": check.summary, "calls": []}
+    request = {"function": check.function, "off": list(check.off), "summary": check.summary,
+               "driver": driver_name(check.driver) if check.driver else None, "calls": []}
     files = {}
     for i, call in enumerate(calls):
         request["calls"].append({

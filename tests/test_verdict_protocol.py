@@ -562,3 +562,46 @@ def test_a_dotted_name_switches_off_a_method_of_mnistlib():
     outcome = call_one(uses_mnistlib, _core.Call((10,)), ("EarlyStopping.update",))
     assert "mnistlib's own implementation" in outcome.error
     assert call_one(uses_mnistlib, _core.Call((10,)), ()).error is None
+
+
+def test_a_driver_is_named_not_sent_and_only_listed_drivers_run(tmp_path):
+    """Does a check with a driver call ``driver(function, ...)`` on both paths with the same
+    result, send only the driver's name, and refuse names not listed in a module's DRIVERS?"""
+    from grading.verdict import encode_request
+    from mnistlib.assignment_checks import sgd
+
+    def minibatch_indices(N, batch_size, rng=None):
+        order = np.arange(N) if rng is None else rng.permutation(N)
+        return [order[i:i + batch_size] for i in range(0, N, batch_size)]
+
+    check = _core.Check("epochs", "minibatch_indices", lambda: [], lambda c, o: None,
+                        driver=sgd.epochs)
+    calls = [_core.Call((7, 3, 2, True, 5))]
+    direct = call_one(minibatch_indices, calls[0], (), None, sgd.epochs)
+    (served,) = _served(tmp_path, check, calls, {"minibatch_indices": minibatch_indices})
+    assert direct.error is None and same_outcome(direct, served)
+    assert same(direct.value[0][0], np.array([3, 3, 1]))
+    assert b'"driver": "sgd.epochs"' in encode_request(check, calls)[0]
+    for name in ["sgd.mini", "os.system", "_core.call_one", "sgd", "nosuch.f"]:
+        with pytest.raises(LookupError):
+            _core.resolve_driver(name)
+    with pytest.raises(LookupError, match="not a driver"):
+        _core.driver_name(minibatch_indices)
+
+
+def test_scripted_returns_may_be_tuples_of_dicts_and_come_fresh_every_call(tmp_path):
+    """Can a callback return (loss, {name: array}) (05's grad_fn), and does a caller that
+    scales what it got in place not change the next value returned?"""
+    grads = (0.5, {"W": np.ones((2, 2)), "b": np.zeros(2)})
+
+    def train(grad_fn):
+        first = grad_fn()
+        first[1]["W"] *= 10.0
+        return [first[0], first[1]["W"], grad_fn()[1]["W"]]
+
+    check = _core.Check("train", "train", lambda: [], lambda c, o: None)
+    calls = [_core.Call((Scripted("grad_fn", [grads]),))]
+    direct = call_one(train, calls[0], ())
+    (served,) = _served(tmp_path, check, calls, {"train": train})
+    assert same_outcome(direct, served)
+    assert same(direct.value, [np.array(0.5), np.full((2, 2), 10.0), np.ones((2, 2))])

@@ -16,6 +16,7 @@ kernel side of the grader's protocol (:mod:`mnistlib.assignment_checks.compute`)
 from __future__ import annotations
 
 import contextlib
+import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
@@ -168,6 +169,11 @@ class Check:
         Name of a summariser (:data:`mnistlib.assignment_checks.summaries.SUMMARIES`) applied
         to the return value, in the kernel, before :func:`as_plain` (a matplotlib Figure
         becomes the data of its axes); the summary may nest :data:`SUMMARY_DEPTH` deep.
+    driver : callable, optional
+        A function listed in ``DRIVERS`` of its module of :mod:`mnistlib.assignment_checks`,
+        called as ``driver(function, *args, **kwargs)`` instead of the function (it arranges
+        calls that are not plain data, such as a generator shared by two calls; it runs where
+        the function runs and decides nothing). Only its name is sent to the kernel.
     """
 
     name: str
@@ -176,6 +182,7 @@ class Check:
     verdict: Callable[[list, list], None]
     off: tuple = ()
     summary: str | None = None
+    driver: Callable | None = None
 
 
 def as_plain(value: Any, depth: int = 0, max_depth: int = MAX_DEPTH) -> Any:
@@ -268,6 +275,38 @@ def summariser(name: str) -> Callable[[Any], Any]:
     return table[name]
 
 
+def driver_name(driver: Callable) -> str:
+    """How the grader names a driver to the kernel: ``"<module>.<function>"`` (``"sgd.train"``).
+
+    Raises
+    ------
+    LookupError
+        The function is not listed in ``DRIVERS`` of a module of this package.
+    """
+    module, name = getattr(driver, "__module__", ""), getattr(driver, "__name__", "")
+    prefix = f"{__package__}."
+    if not module.startswith(prefix) or name not in getattr(
+            importlib.import_module(module), "DRIVERS", ()):
+        raise LookupError(f"{module}.{name} is not a driver (listed in DRIVERS of a module of "
+                          f"{__package__})")
+    return f"{module[len(prefix):]}.{name}"
+
+
+def resolve_driver(name: str) -> Callable:
+    """The driver named ``"<module>.<function>"``: only a function listed in ``DRIVERS`` of a
+    module of this package (LookupError otherwise)."""
+    module_name, _, attr = str(name).partition(".")
+    if not module_name.isidentifier() or module_name.startswith("_"):
+        raise LookupError(f"no driver module {module_name!r}")
+    try:
+        module = importlib.import_module(f"{__package__}.{module_name}")
+    except ModuleNotFoundError:
+        raise LookupError(f"no driver module {module_name!r}") from None
+    if attr not in getattr(module, "DRIVERS", ()):
+        raise LookupError(f"{module_name} has no driver {attr!r}")
+    return getattr(module, attr)
+
+
 def _fresh(value: Any) -> Any:
     """A copy of an argument for one call: the function may change it without harm."""
     if isinstance(value, np.ndarray):
@@ -308,8 +347,8 @@ class _Recorder:
         self.log.append({"args": as_plain(list(args)), "kwargs": as_plain(dict(kwargs))})
         for array, amount in self.targets:
             array[...] += amount
-        value = spec.returns[min(count, len(spec.returns) - 1)]
-        return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+        # A fresh copy every call: the caller may change what it gets (scale grads in place).
+        return _fresh(spec.returns[min(count, len(spec.returns) - 1)])
 
 
 def _after(value: Any) -> Any:
@@ -318,11 +357,12 @@ def _after(value: Any) -> Any:
 
 
 def call_one(function: Callable, call: Call, off: Sequence[str],
-             summary: str | None = None) -> Outcome:
+             summary: str | None = None, driver: Callable | None = None) -> Outcome:
     """Call ``function`` on fresh copies of the call's arguments; the outcome as plain data.
 
     Scripted arguments become recording callbacks (their logs go to :attr:`Outcome.logs`);
-    ``summary`` names the summariser applied to the return value.
+    ``summary`` names the summariser applied to the return value; with a ``driver``, the call
+    is ``driver(function, *args, **kwargs)``.
 
     Raises
     ------
@@ -351,7 +391,8 @@ def call_one(function: Callable, call: Call, off: Sequence[str],
 
     try:
         with switched_off(off):
-            value = function(*args, **kwargs)
+            value = (function(*args, **kwargs) if driver is None
+                     else driver(function, *args, **kwargs))
     except Exception as exc:  # noqa: BLE001 - a wrong function may raise anything
         # Only the error: the grader reads nothing else of a call that raised, and a verdict
         # never sees more than the message.
@@ -387,7 +428,8 @@ def judge(check: Check, calls: list, outcomes: list) -> str | None:
 def call_check(check: Check, function: Callable) -> str | None:
     """Run a check in this process: call ``function``, then judge. None if it passes."""
     calls = check.calls()
-    return judge(check, calls, [call_one(function, c, check.off, check.summary) for c in calls])
+    return judge(check, calls, [call_one(function, c, check.off, check.summary, check.driver)
+                                for c in calls])
 
 
 def run_visible(checks: dict, name: str, function: Callable) -> None:

@@ -3,7 +3,7 @@
 The grader (``grading.verdict``) writes a request folder into the jail's work folder::
 
     request.json   {"function": "softmax", "off": ["softmax"], "summary": null,
-                    "calls": [{"args": [ARG, ...], "kwargs": {"name": ARG}}, ...]}
+                    "driver": null, "calls": [{"args": [ARG, ...], "kwargs": {"name": ARG}}]}
     a<i>_<k>.npy   the arrays of call i
 
 where ``ARG`` is ``{"array": file}``, ``{"py": number}`` (a Python number), ``{"np": [dtype,
@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import Call, Outcome, Scripted, TypeTag, call_one, describe_error
+from ._core import Call, Outcome, Scripted, TypeTag, call_one, describe_error, resolve_driver
 
 #: The code the grader sends to the kernel for a request (formatted with the folder's path).
 REQUEST = ("__import__('mnistlib.assignment_checks.compute', fromlist=['serve'])"
@@ -118,7 +118,8 @@ def serve(folder: str, namespace: dict) -> None:
         call = Call(tuple(_load(folder, a) for a in spec["args"]),
                     {k: _load(folder, v) for k, v in spec["kwargs"].items()})
         try:
-            outcome = call_one(function, call, request.get("off", []), summary)
+            driver = resolve_driver(request["driver"]) if request.get("driver") else None
+            outcome = call_one(function, call, request.get("off", []), summary, driver)
         except LookupError as exc:  # the course's setup (a summariser missing), not the student
             outcome = Outcome(error=describe_error(exc))
         outcomes.append(_Writer(folder, f"c{i}").outcome(outcome))
