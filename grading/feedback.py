@@ -12,6 +12,11 @@ nbgrader's feedback is the autograded notebook as HTML, hidden tests included.
 
 :func:`leaked_lines` checks the final HTML for any hidden line, as a last line of defence: the
 class driver deletes feedback that fails the check and flags the submission.
+
+On the verdict path (:mod:`grading.verdict`) the notebook's hidden test cells are a comment and
+their checks never enter the kernel; each test cell's output is the grader's verdict (passed,
+or the failed checks' messages in one line each, no traceback), which this preprocessor leaves
+as it is unless it quotes a hidden line.
 """
 
 from __future__ import annotations

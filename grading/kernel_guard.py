@@ -1,5 +1,9 @@
 """Code the grader runs inside the student's kernel, so that tests compare with the real numpy.
 
+Only for assignments whose test cells still run in the kernel: those registered in
+:data:`grading.checks.ASSIGNMENTS` are graded on the verdict path (:mod:`grading.verdict`),
+where nothing in the kernel decides a verdict and this guard is not sent.
+
 The executor sends the source of :mod:`grading.guard` to the kernel as text (the kernel never
 imports this package: the jail holds no copy of it). Run order, all silent and outside the cell history:
 
