@@ -62,7 +62,7 @@ def failures(ns, cells):
     for cell in cells:
         for name in hidden.CELLS[cell]:
             check = hidden.CHECKS[name]
-            message = call_check(check, visible.bound(check, ns[check.function]))
+            message = call_check(check, ns[check.function])
             if message is not None:
                 out[cell] = f"{name}: {message}"
                 break
@@ -145,10 +145,11 @@ def test_the_training_check_runs_with_the_notebooks_own_loss_and_grad(solution):
         p, X, y)
     small = Call((visible.init_params(6, 3, 2), np.ones((7, 6)), np.array([0, 1] * 3 + [0]),
                   0.1, 4, 1, 0))
-    driven = visible.bound(visible.CHECKS["train_reaches_87_percent"], ns["train_mlp"])
-    assert call_one(driven, small, ()).error is None and seen == [4, 3]
+    driver = visible.CHECKS["train_reaches_87_percent"].driver
+    assert driver is visible.train_with_notebook_grad
+    assert call_one(ns["train_mlp"], small, (), driver=driver).error is None and seen == [4, 3]
     del ns["loss_and_grad"]
-    outcome = call_one(driven, small, ())
+    outcome = call_one(ns["train_mlp"], small, (), driver=driver)
     assert "NameError" in outcome.error and "loss_and_grad" in outcome.error
 
 

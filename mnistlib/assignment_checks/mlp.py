@@ -19,9 +19,7 @@ hidden ones, on what the notebook's functions compute.
 
 from __future__ import annotations
 
-import functools
 import math
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -97,14 +95,6 @@ def rel_err(a: np.ndarray, b: np.ndarray) -> float:
     a wrong formula far above."""
     a = np.asarray(a, dtype=np.float64)
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
-
-
-@dataclass
-class DrivenCheck(Check):
-    """A :class:`Check` whose function is called through ``driver(function, *args)`` (02_sgd's
-    mechanism, until :class:`Check` has the field itself)."""
-
-    driver: Callable | None = None
 
 
 # -- sigmoid -----------------------------------------------------------------------------------
@@ -314,12 +304,6 @@ def train_with_notebook_grad(function: Callable, *args: Any, **kwargs: Any) -> A
 DRIVERS = ("train_with_notebook_grad",)
 
 
-def bound(check: Check, function: Callable) -> Callable:
-    """``function`` as ``check`` calls it: through the check's driver, if it has one."""
-    driver = getattr(check, "driver", None)
-    return function if driver is None else functools.partial(driver, function)
-
-
 #: The visible checks, by name.
 CHECKS = {c.name: c for c in [
     Check("sigmoid_known_answers", "sigmoid", _sigmoid_calls, _sigmoid_verdict, OFF),
@@ -327,8 +311,8 @@ CHECKS = {c.name: c for c in [
     Check("grad_with_zero_W2", "loss_and_grad", _zero_W2_calls, _zero_W2_verdict, OFF),
     Check("gradient_check", "loss_and_grad", _gradient_check_calls, _gradient_check_verdict,
           OFF),
-    DrivenCheck("train_reaches_87_percent", "train_mlp", _train_calls, _train_verdict, OFF,
-                driver=train_with_notebook_grad),
+    Check("train_reaches_87_percent", "train_mlp", _train_calls, _train_verdict, OFF,
+          driver=train_with_notebook_grad),
     Check("influence_known_answers", "hidden_influence", _influence_calls, _influence_verdict,
           OFF),
 ]}
@@ -337,4 +321,4 @@ def check(name: str, function: Callable[..., Any]) -> None:
     """Run the visible check ``name`` on ``function``: AssertionError with what to fix, or
     ``"<name>: passed"``. ``train_reaches_87_percent`` trains ``function`` (train_mlp) with
     the notebook's own ``loss_and_grad``."""
-    run_visible(CHECKS, name, bound(CHECKS[name], function) if name in CHECKS else function)
+    run_visible(CHECKS, name, function)
