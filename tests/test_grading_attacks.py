@@ -389,3 +389,26 @@ def test_links_disk_and_shared_memory_hold_for_a_normal_user(tmp_path):
         shutil.rmtree(base, ignore_errors=True)
         for folder, mode in reversed(opened):
             os.chmod(folder, mode)
+
+
+def test_two_workers_give_the_hostile_class_the_same_rows(attacked, tmp_path):
+    """Graded with --jobs 2 instead of one at a time, does every hostile folder get exactly the
+    same row (status, score, review, reason)?"""
+    course = fx.make_course(tmp_path, [at.ASSIGNMENT])
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as f:
+        for key, value in COURSE_LIMITS.items():
+            f.write(f"c.Grading.{key} = {value!r}\n")
+    at.build(course)
+    _, csv_path = autograde_class(at.ASSIGNMENT, course_dir=course, cell_timeout=8,
+                                  wall_limit=120, jobs=2, log=lambda m: None)
+
+    def comparable(rows, folder):
+        return {student: {k: v.replace(str(folder), "<course>") for k, v in row.items()
+                          if k != "graded_at"} for student, row in rows.items()}
+
+    sequential = comparable(attacked["rows"], attacked["course"])
+    parallel = comparable(fx.read_csv(csv_path), course)
+    differing = {s: (sequential.get(s), parallel.get(s)) for s in set(sequential) | set(parallel)
+                 if sequential.get(s) != parallel.get(s)}
+    assert not differing, "rows that differ (sequential, --jobs 2):\n" + "\n".join(
+        f"{s}: {pair}" for s, pair in sorted(differing.items()))
