@@ -87,9 +87,9 @@ class Scripted:
     """
 
     name: str
-    returns: tuple = (None,)
+    returns: Sequence[Any] = (None,)  # stored as a tuple
     then: str = "repeat_last"
-    adds: tuple = ()
+    adds: Sequence[Any] = ()  # stored as a tuple of (tuple, float)
 
     def __post_init__(self) -> None:
         # Frozen: lists given by a check become tuples, so a spec cannot change after it is made.
