@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 
 #: Assignment -> module of its checks (in this package).
-ASSIGNMENTS = {"01_softmax": "softmax"}
+ASSIGNMENTS = {"01_softmax": "softmax", "04_weights": "weights"}
 
 
 def for_assignment(assignment):
