@@ -138,7 +138,10 @@ class VerdictExecute(NbGraderPreprocessor):
             raise RuntimeError("VerdictExecute needs its 'jail' and 'assignment' settings: run "
                                "it through `python -m grading autograde`")
         module = for_assignment(self.assignment)
-        wall = max(self.deadline - time.time(), 0.001) if self.deadline else 0.0
+        # The task's hard stop comes a few seconds after the deadline: the notebook's time
+        # ends early enough for a kernel that ignores the interrupt to be ended before it.
+        grace = Limits().interrupt_grace + 1
+        wall = max(self.deadline - time.time() - grace, 0.001) if self.deadline else 0.0
         limits = Limits(cell_timeout=self.cell_timeout, request_timeout=self.cell_timeout,
                         wall_limit=wall)
         sandbox = Sandbox(**self.jail)

@@ -534,6 +534,7 @@ class JailedKernel:
         self._requests = 0
         self.requests_dir = None  # where the request folders are, as the kernel sees it
         self._jail_root = ""  # the jail's root as the grader sees it ("" without a jail)
+        self.deadline = math.inf  # time.monotonic() after which a killed kernel stays dead
 
     # -- life cycle
     def start(self):
@@ -632,8 +633,9 @@ class JailedKernel:
             self.sent.append((silent, code))
         msg_id = self.kc.execute(code, silent=silent, store_history=not silent,
                                  allow_stdin=False, stop_on_error=False)
-        if outputs is not None and self.output_caps is not None:
-            self._capture = (msg_id, outputs, [0])
+        if not silent:
+            keep = outputs if self.output_caps is not None else None
+            self._capture = (msg_id, keep, [0])
         try:
             self._wait(msg_id, timeout)
             if self._capture is not None:
@@ -682,7 +684,8 @@ class JailedKernel:
                 return idle
             if self._capture is not None \
                     and msg.get("parent_header", {}).get("msg_id") == self._capture[0]:
-                self._keep_output(msg)
+                if self._capture[1] is not None:
+                    self._keep_output(msg)
                 idle = idle or (msg.get("msg_type") == "status"
                                 and msg.get("content", {}).get("execution_state") == "idle")
             if self.keep_evidence and sum(map(len, self.printed)) < 2**22:
@@ -728,9 +731,9 @@ class JailedKernel:
         except (KeyError, ValueError):
             pass  # a message of the wrong form: nothing to show
 
-    def run_cell(self, source, name="a cell"):
+    def run_cell(self, source, name="a cell", timeout=None):
         """Run one notebook cell (errors and timeouts are the student's business); ``name``
-        says which in the notes.
+        says which in the notes; ``timeout`` defaults to the limits' cell timeout.
 
         Returns
         -------
@@ -740,26 +743,29 @@ class JailedKernel:
         if not source.strip():
             return []
         outputs = []
+        timeout = self.limits.cell_timeout if timeout is None else timeout
         try:
-            self._execute(source, self.limits.cell_timeout, silent=False, outputs=outputs)
+            self._execute(source, timeout, silent=False, outputs=outputs)
         except TimeoutError:
-            self.notes.append(f"{name} timed out after {self.limits.cell_timeout:g} s")
+            self.notes.append(f"{name} timed out after {timeout:.3g} s")
             outputs.append(_error_output("CellTimeoutError", (
-                f"this cell was still running after {self.limits.cell_timeout:g} s when it "
-                "was interrupted")))
+                f"this cell was still running after {timeout:.3g} s when it was "
+                "interrupted")))
             return outputs  # left out of any replay, which it would only slow down
         except KernelGone as exc:
             self.notes.append(f"{name}: {exc}; the kernel was started again without it")
             outputs.append(_error_output("DeadKernelError", (
                 f"this cell was not run to its end: {exc}; the grader started the kernel "
                 "again and ran the cells before it, not this one")))
-            self.restart()
+            if time.monotonic() < self.deadline:  # past it, nothing more will run
+                self.restart()
             return outputs
         self._cells.append(source)
         return outputs
 
-    def compute(self, check, calls):
-        """The outcomes of ``check.function`` on ``calls``, computed in the kernel.
+    def compute(self, check, calls, timeout=None):
+        """The outcomes of ``check.function`` on ``calls``, computed in the kernel (within
+        ``timeout`` seconds, by default the limits' request timeout).
 
         Raises
         ------
@@ -785,10 +791,12 @@ class JailedKernel:
         finally:
             os.close(folder_fd)
         try:
-            self._execute(REQUEST.format(folder=folder), self.limits.request_timeout,
+            self._execute(REQUEST.format(folder=folder),
+                          self.limits.request_timeout if timeout is None else timeout,
                           silent=True)
         except KernelGone:
-            self.restart()
+            if time.monotonic() < self.deadline:
+                self.restart()
             raise
         try:
             dir_fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
@@ -937,46 +945,72 @@ def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_eviden
     report = Report()
     results = {}
     kernel = JailedKernel(sandbox, limits, files, keep_evidence, output_caps)
+    kernel.deadline = deadline
+
+    def out_of_time():
+        if time.monotonic() <= deadline:
+            return False
+        if not any("time limit" in n for n in report.notes):
+            report.notes.append("the notebook reached the grader's time limit before all its "
+                                "cells and tests had run")
+        return True
+
+    def left(timeout):
+        return max(0.001, min(timeout, deadline - time.monotonic()))
+
+    def run_checks(grade_id):
+        for name in module.CELLS[grade_id]:
+            if name in results:
+                continue
+            check = module.CHECKS[name]
+            if out_of_time():
+                results[name] = "not run: the notebook reached the grader's time limit"
+                continue
+            calls = check.calls()
+            try:
+                outcomes = kernel.compute(check, calls, left(limits.request_timeout))
+            except Refused as exc:
+                results[name] = f"the grader refused what {check.function} returned: {exc}"
+                continue
+            except (TimeoutError, KernelGone) as exc:
+                results[name] = f"{check.function} timed out or crashed: {exc}"
+                continue
+            except Exception as exc:  # noqa: BLE001 - no kernel at all, say
+                results[name] = f"{check.function} could not be run ({exc})"
+                continue
+            results[name] = judge(check, calls, outcomes)
+
+    # In the notebook's order, as the cells would run: each test cell's checks call the
+    # functions the cells above it defined (a later cell cannot change a verdict).
+    runs = set(kernel_cell_indices(nb))
     try:
         try:
             kernel.start()
-            for index in kernel_cell_indices(nb):
-                if time.monotonic() > deadline:
-                    if not any("time limit" in n for n in report.notes):
-                        report.notes.append("the notebook reached the time limit before all "
-                                            "its cells had run")
-                    report.outputs[index] = [_error_output(
-                        "NotRun", "this cell was not run: the submission reached the "
-                        "grader's time limit")]
-                    continue
-                meta = _nbgrader(nb.cells[index])
-                name = f"cell {meta['grade_id']!r}" if meta.get("grade_id") \
-                    else f"cell #{index + 1}"
-                report.outputs[index] = kernel.run_cell(nb.cells[index].source, name)
         except KernelGone as exc:
             report.notes.append(str(exc))
+        for index, cell in enumerate(nb.cells):
+            meta = _nbgrader(cell)
+            if meta.get("grade_id") in points and cell.cell_type == "code":
+                run_checks(meta["grade_id"])
+                continue
+            if index not in runs:
+                continue
+            if out_of_time():
+                report.outputs[index] = [_error_output(
+                    "NotRun", "this cell was not run: the submission reached the grader's "
+                    "time limit")]
+                continue
+            name = f"cell {meta['grade_id']!r}" if meta.get("grade_id") else f"cell #{index + 1}"
+            try:
+                report.outputs[index] = kernel.run_cell(cell.source, name,
+                                                        left(limits.cell_timeout))
+            except KernelGone as exc:  # the kernel could not be started again
+                report.notes.append(str(exc))
+                report.outputs[index] = [_error_output("DeadKernelError", str(exc))]
+        for grade_id in points:  # (each was met above; kept for a notebook out of order)
+            run_checks(grade_id)
+        out_of_time()
         report.notes += kernel.notes
-        for grade_id in points:
-            for name in module.CELLS[grade_id]:
-                if name in results:
-                    continue
-                check = module.CHECKS[name]
-                if time.monotonic() > deadline:
-                    results[name] = "not run: the notebook reached the grader's time limit"
-                    continue
-                calls = check.calls()
-                try:
-                    outcomes = kernel.compute(check, calls)
-                except Refused as exc:
-                    results[name] = f"the grader refused what {check.function} returned: {exc}"
-                    continue
-                except (TimeoutError, KernelGone) as exc:
-                    results[name] = f"{check.function} timed out or crashed: {exc}"
-                    continue
-                except Exception as exc:  # noqa: BLE001 - no kernel at all, say
-                    results[name] = f"{check.function} could not be run ({exc})"
-                    continue
-                results[name] = judge(check, calls, outcomes)
         if keep_evidence and kernel.workdir:
             report.evidence = kernel.evidence()
     finally:

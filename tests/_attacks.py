@@ -60,9 +60,10 @@ def sparse(path, size):
 
 
 LINK = {"status": "refused", "note": "is a symbolic link"}
-#: Right answers but the last graded function's cell never returns to the grader: the tests
-#: after it score 0 (the softmax and cross-entropy tests, 6 points, still count).
-STUCK = {"status": "graded", "score": 6.0, "note": "cells not run: the kernel did not"}
+#: Right answers but the last graded function's cell never returns to the grader: its kernel is
+#: ended and a new one runs the cells before it, so that function is never defined and its
+#: tests score 0 (the softmax and cross-entropy tests, 6 points, still count).
+STUCK = {"status": "graded", "score": 6.0, "note": "did not stop when interrupted"}
 
 
 def build(course):

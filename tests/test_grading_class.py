@@ -6,6 +6,7 @@ and the feedback scrubbing are exercised by submissions that attack them.
 """
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from grading import fixtures as fx
 from grading.autograde_class import autograde_class
 
 ASSIGNMENT = "01_softmax"
+ROOT = Path(__file__).resolve().parents[1]
 FULL = 10.0  # the autograded points of assignment 1 (plus 2 for the written answer)
 
 
@@ -101,8 +103,10 @@ def test_replacing_numpy_comparisons_earns_nothing(graded_class):
     cheater, _ = fx.autograded_score(course, ASSIGNMENT, "cheater")
     assert 0 < wrong < FULL
     assert cheater == wrong
+    # Graded out of the kernel (grading.verdict): nothing to restore, the scan still flags it.
     review = graded_class["csv"]["cheater"]["review"]
-    assert "numpy.allclose" in review and "restored before the tests" in review
+    assert "writes into a module's or class's dictionary" in review
+    assert "restored before the tests" not in review
 
 
 def test_calling_mnistlib_instead_of_own_code_earns_nothing(graded_class):
@@ -120,7 +124,14 @@ def test_feedback_has_no_hidden_tests_even_when_the_student_prints_them(graded_c
         assert "BEGIN HIDDEN TESTS" not in html and "mnistlib_off" not in html, page
         assert "_hidden_tests" not in html, page
     spy = (course / "feedback" / "spy" / ASSIGNMENT / "softmax.html").read_text(encoding="utf-8")
-    assert "output removed from the feedback: it quoted hidden test code" in spy
+    # The spy printed In, which holds no hidden test: they never entered the kernel.
+    notebook = json.loads((course / "autograded" / "spy" / ASSIGNMENT / "softmax.ipynb")
+                          .read_text(encoding="utf-8"))
+    printed = "".join("".join(o.get("text", "")) for o in notebook["cells"][-1]["outputs"])
+    assert "def softmax(Z):" in printed and "check(" not in printed  # no test cell ran
+    hidden = [line.strip() for line in (ROOT / "grading" / "checks" / "softmax.py")
+              .read_text().splitlines() if len(line.strip()) >= 30 and "expect(" in line]
+    assert hidden and not [line for line in hidden if line in spy]
     released = (course / "feedback" / "wrong" / ASSIGNMENT / "softmax.html").read_text("utf-8")
     assert "Hidden tests failed: AssertionError" in released
     assert "Hidden tests passed." in released
