@@ -19,7 +19,7 @@ import pytest
 
 from grading.checks import sgd as checks
 from mnistlib.assignment_checks import sgd as visible
-from mnistlib.assignment_checks._core import call_check
+from mnistlib.assignment_checks._core import CheckFailed, call_check
 from tests._mutants import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +59,7 @@ def failures(ns, cells=None):
         for grade_id in TEST_CELLS if cells is None else cells:
             for name in checks.CELLS[grade_id]:
                 check = checks.CHECKS[name]
-                message = call_check(check, visible.bound(check, ns[check.function]))
+                message = call_check(check, ns[check.function])
                 if message is not None:
                     out.setdefault(grade_id, []).append((name, message))
     return out
@@ -88,7 +88,12 @@ def test_a_variant_scores_as_its_catalogue_entry_says(name):
     """Does a mutant fail a check of every test cell it must lose, and a correct variant
     (loops, float32, other idioms, warnings) pass every check?"""
     variant = VARIANTS[name]
-    lost = failures(namespace({variant.cell: variant.code}))
+    # A mutant's run skips the cells that cannot use its function (accuracy is used by none).
+    uses = {"minibatch_indices": ("minibatch_indices", "train_softmax_sgd"),
+            "accuracy": ("accuracy",), "train_sgd": ("train_softmax_sgd",)}[variant.cell]
+    cells = None if variant.correct else [
+        g for g in TEST_CELLS if checks.CHECKS[checks.CELLS[g][0]].function in uses]
+    lost = failures(namespace({variant.cell: variant.code}), cells)
     if variant.correct:
         assert lost == {}
     else:
@@ -139,6 +144,7 @@ def test_calling_mnistlib_s_own_loop_earns_nothing(cell):
 
 @pytest.mark.parametrize("code, words", [
     ("def minibatch_indices(N, batch_size, rng=None):\n    return None\n", "got NoneType"),
+    ("def minibatch_indices(N, batch_size, rng=None):\n    return []\n", "got []"),
     ("def minibatch_indices(N, batch_size, rng=None):\n"
      "    return [np.arange(N) * 0.5]\n", "integer row indices"),
 ])
@@ -155,13 +161,15 @@ def test_the_stand_in_is_removed_after_the_call_even_when_training_raises():
     ns = namespace()
     theirs = ns["minibatch_indices"]
     X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
-    visible.train_reference_batches(ns["train_softmax_sgd"], X, y, 0.1, 2, 1, 0, 2)
+    visible.train_reference_batches(ns["train_softmax_sgd"], X, y, lr=0.1, batch_size=2,
+                                    n_epochs=1, seed=0, C=2)
     assert ns["minibatch_indices"] is theirs
     exec("def train_softmax_sgd(*args, **kwargs):\n"  # noqa: S102
          "    assert minibatch_indices(3, 2)[1].tolist() == [2]\n"
          "    raise ValueError('boom')\n", ns)
     with pytest.raises(ValueError, match="boom"):
-        visible.train_reference_batches(ns["train_softmax_sgd"], X, y, 0.1, 2, 1, 0, 2)
+        visible.train_reference_batches(ns["train_softmax_sgd"], X, y, lr=0.1, batch_size=2,
+                                    n_epochs=1, seed=0, C=2)
     assert ns["minibatch_indices"] is theirs
 
 
@@ -176,3 +184,16 @@ def test_a_visible_check_prints_passed_or_raises_the_verdict(capsys):
         visible.check("minibatch_known_answers", wrong["minibatch_indices"])
     with pytest.raises(KeyError, match="no visible check named"):
         visible.check("minibatch_shuffled", ns["minibatch_indices"])
+
+
+@pytest.mark.parametrize("summary", [
+    [np.array([2, 2]), np.arange(3)],  # sizes that do not add up to the indices
+    [np.array([-1, 4]), np.arange(3)],
+    [np.array([1.5, 1.5]), np.arange(3)],
+    [np.array([[3]]), np.arange(3)],
+])
+def test_a_malformed_epoch_summary_is_refused(summary):
+    """Is a summary of batches that the driver cannot have written (hostile data from the
+    kernel) refused instead of read as batches?"""
+    with pytest.raises(CheckFailed, match="malformed"):
+        visible.epoch(summary, "minibatch_indices")

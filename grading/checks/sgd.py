@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from mnistlib.assignment_checks._core import Call, Check, array, expect, items, number
-from mnistlib.assignment_checks.sgd import (CHECKS as VISIBLE, OFF, DrivenCheck, epoch, epochs,
-                                            losses_of, the_epoch, train_reference_batches)
+from mnistlib.assignment_checks.sgd import (CHECKS as VISIBLE, OFF, epoch, epochs, losses_of,
+                                            the_epoch, train_reference_batches)
 
 # -- references (independent of the notebook's code) -------------------------------------------
 _BATCH = 60
@@ -79,9 +79,10 @@ def _synthetic():
 
 
 def _training(lr, batch_size, n_epochs, seed, dtype=np.float64):
-    """A call of the driver train_reference_batches on the synthetic data, C = 3."""
+    """``train_softmax_sgd(X, y, lr=..., ..., C=3)`` on the synthetic data."""
     X, y = _synthetic()
-    return Call((X.astype(dtype), y, lr, batch_size, n_epochs, seed, 3))
+    return Call((X.astype(dtype), y), {"lr": lr, "batch_size": batch_size, "n_epochs": n_epochs,
+                                       "seed": seed, "C": 3})
 
 
 # -- minibatch_indices -------------------------------------------------------------------------
@@ -247,15 +248,14 @@ def _inputs_verdict(calls, outcomes):
 
 
 def _train_check(name, calls, verdict):
-    return DrivenCheck(name, "train_softmax_sgd", calls, verdict, OFF,
-                       driver=train_reference_batches)
+    return Check(name, "train_softmax_sgd", calls, verdict, OFF, driver=train_reference_batches)
 
 
 HIDDEN = {c.name: c for c in [
-    DrivenCheck("minibatch_in_order", "minibatch_indices", _in_order_calls, _in_order_verdict,
-                OFF, driver=epochs),
-    DrivenCheck("minibatch_shuffled", "minibatch_indices", _shuffled_calls, _shuffled_verdict,
-                OFF, driver=epochs),
+    Check("minibatch_in_order", "minibatch_indices", _in_order_calls, _in_order_verdict, OFF,
+          driver=epochs),
+    Check("minibatch_shuffled", "minibatch_indices", _shuffled_calls, _shuffled_verdict, OFF,
+          driver=epochs),
     Check("accuracy_random_weights", "accuracy", _accuracy_calls, _accuracy_verdict, OFF),
     _train_check("train_one_full_batch_step", lambda: [_training(0.3, 103, 1, 5)],
                  _step_verdict),
