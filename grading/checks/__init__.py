@@ -12,7 +12,11 @@ from __future__ import annotations
 import importlib
 
 #: Assignment -> module of its checks (in this package).
-ASSIGNMENTS = {"01_softmax": "softmax", "04_weights": "weights"}
+ASSIGNMENTS = {
+    "01_softmax": "softmax",
+    "02_sgd": "sgd",
+    "04_weights": "weights",
+}
 
 
 def for_assignment(assignment):
