@@ -15,6 +15,7 @@ import importlib
 ASSIGNMENTS = {
     "01_softmax": "softmax",
     "02_sgd": "sgd",
+    "03_early_stopping": "early_stopping",
     "04_weights": "weights",
 }
 
