@@ -19,6 +19,9 @@
    own process* with the check's verdict (:func:`mnistlib.assignment_checks.judge`);
 4. a test cell earns its points (from the notebook's nbgrader metadata) when all its checks pass.
 
+Cells and checks go in the notebook's order: a test cell's checks are computed when the run
+reaches that cell, on the functions the cells above it defined, as the notebook would run.
+
 How the verdict is kept out of the student's reach
 ---------------------------------------------------
 * Nothing the kernel does decides anything: its outputs, its ``execute_reply`` status, its
