@@ -17,6 +17,7 @@ ASSIGNMENTS = {
     "02_sgd": "sgd",
     "03_early_stopping": "early_stopping",
     "04_weights": "weights",
+    "05_mlp": "mlp",
 }
 
 
