@@ -71,10 +71,13 @@ def _cells(assignment, folder="solutions"):
 def test_source_notebook_is_built_for_trustworthy_grading(assignment):
     """Does each instructor notebook have what the grader relies on?
 
-    A read-only setup cell first (the grader records numpy & co. right after it), locked test
-    cells with points, visible and hidden tests, a written answer graded by hand, no stored
-    outputs, the embedded mini subset only.
+    A read-only setup cell first, locked test cells with points, each graded test cell known to
+    the grader's checks (grading.checks: its visible cells call check(...) with those names, its
+    hidden cells are only a comment, so no hidden test enters the notebook), a written answer
+    graded by hand, no stored outputs, the embedded mini subset only.
     """
+    from grading.checks import for_assignment
+
     nb, cells = _cells(assignment)
     assert nb.metadata.kernelspec.name == "python3"
     code = [(c, m) for c, m in cells if c.cell_type == "code"]
@@ -83,12 +86,23 @@ def test_source_notebook_is_built_for_trustworthy_grading(assignment):
     assert "import numpy as np" in first.source and "mnistlib.load_mnist(subset=\"mini\")" in first.source
     tests = [(c, m) for c, m in cells if m.get("grade") and not m.get("solution")]
     assert all(m.get("locked") and m.get("points", 0) > 0 for _, m in tests)
-    hidden = [c for c, _ in tests if "### BEGIN HIDDEN TESTS" in c.source]
-    visible = [c for c, _ in tests if "### BEGIN HIDDEN TESTS" not in c.source]
+    checks = for_assignment(assignment)
+    assert {m["grade_id"] for _, m in tests} == set(checks.CELLS), \
+        "every graded test cell, and only those, has its checks in grading.checks"
+    hidden, visible = [], []
+    for c, m in tests:
+        assert "BEGIN HIDDEN TESTS" not in c.source, "hidden tests live in grading.checks only"
+        names = checks.CELLS[m["grade_id"]]
+        called = [n for n in names if f'check("{n}"' in c.source]
+        lines = [line for line in c.source.splitlines() if line.strip()]
+        if called:
+            visible.append(c)
+            assert lines[0].startswith("# "), "a comment says what the visible checks check"
+        else:
+            hidden.append(c)
+            assert lines and all(line.startswith("#") for line in lines), \
+                f"{m['grade_id']}: a hidden test cell is only a comment saying what runs there"
     assert hidden and visible
-    for c in hidden:
-        assert c.source.count("### BEGIN HIDDEN TESTS") == c.source.count("### END HIDDEN TESTS") == 1
-        assert c.source.splitlines()[0].startswith("# "), "a visible comment says what runs there"
     answers = [c for c, m in cells if m.get("solution") and c.cell_type == "code"]
     assert answers and all("### BEGIN SOLUTION" in c.source for c in answers)
     written = [m for c, m in cells if m.get("solution") and m.get("grade") and c.cell_type == "markdown"]
