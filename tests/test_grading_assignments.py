@@ -49,3 +49,35 @@ def test_plausible_wrong_answer_gets_partial_marks(graded):
     assert 0 < score < top, (assignment, score, top)
     feedback = course / "feedback" / "wrong" / assignment / f"{fx.ASSIGNMENTS[assignment]}.html"
     assert "Hidden tests failed" in feedback.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("mode", ["jobs", "dask"])
+def test_every_grading_mode_gives_full_marks_and_zero(mode, tmp_path):
+    """Graded with --jobs 2 or on a 2-worker Dask cluster, does every assignment's solution
+    still earn every test point and its released notebook zero?"""
+    fx.require_sandbox()
+    cluster = None
+    if mode == "dask":
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+    where = {"scheduler": cluster.scheduler_address} if cluster else {"jobs": 2}
+    course = fx.make_course(tmp_path, list(fx.ASSIGNMENTS))
+    try:
+        for assignment, name in fx.ASSIGNMENTS.items():
+            for student, nb in {"solution": fx.answered(assignment),
+                                "released": fx.released(assignment)}.items():
+                fx.write(nb, course / "submitted" / student / assignment, name)
+            _, csv_path = autograde_class(assignment, course_dir=course, cell_timeout=60,
+                                          wall_limit=300, log=lambda message: None, **where)
+            rows = fx.read_csv(csv_path)
+            score, top = fx.autograded_score(course, assignment, "solution")
+            assert rows["solution"]["status"] == "graded" and top > 0 and score == top, \
+                (mode, assignment, score, top, rows["solution"]["reason"])
+            assert rows["released"]["status"] == "graded", (mode, assignment)
+            assert fx.autograded_score(course, assignment, "released")[0] == 0.0, \
+                (mode, assignment)
+    finally:
+        if cluster is not None:
+            cluster.close()
