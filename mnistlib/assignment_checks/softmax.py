@@ -97,10 +97,11 @@ def _grad_verdict(calls: list, outcomes: list) -> None:
     T = np.eye(C)[y]  # one-hot targets, (N, C)
     dW_expected = X.T @ (0.1 - T) / N
     scale = np.abs(dW_expected).max()
+    # The hint first: nbgrader validate shows only the start of a long message.
     expect(np.allclose(dW, dW_expected, rtol=1e-4, atol=1e-6 * scale), (
-        f"at zero weights dW must be X^T (P - T) / N with P = 1/10: the largest difference is "
-        f"{np.abs(dW - dW_expected).max():.3g} for entries up to {scale:.3g} "
-        "(check the 1/N, the sign and the transpose)"))
+        "dW is wrong at zero weights (check the 1/N, the sign and the transpose): it must be "
+        f"X^T (P - T) / N with P = 1/10; the largest difference is "
+        f"{np.abs(dW - dW_expected).max():.3g} for entries up to {scale:.3g}"))
 
 
 #: The visible checks, by name.
