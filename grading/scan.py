@@ -47,7 +47,17 @@ SUSPICIOUS_NAMES = {
 SUSPICIOUS_MODULES = {
     "builtins", "ctypes", "gc", "inspect", "importlib", "threading", "multiprocessing",
     "IPython", "ipykernel", "marshal",
+    # a second copy of mnistlib (runpy, pkgutil) or a fresh interpreter (subprocess, pty), where
+    # the functions the graded code must not call are not switched off
+    "runpy", "pkgutil", "subprocess", "pty",
 }
+#: Parts of a module's dotted name that a submission never imports: the checks' kernel side
+#: (its switch, its served function, its references and drivers). Only test cells use it.
+SUSPICIOUS_PARTS = {
+    "assignment_checks": "reaches the checks' kernel side (the switch, references, drivers)",
+}
+#: ``os.<name>`` that starts another program (a fresh interpreter, where nothing is off).
+OS_STARTS = ("system", "popen", "fork", "exec", "spawn", "posix_spawn")
 
 
 def scan_code(label, source):
@@ -71,14 +81,25 @@ def scan_code(label, source):
         what = None
         if isinstance(node, ast.Attribute) and node.attr in SUSPICIOUS_NAMES:
             what = f"'.{node.attr}' ({SUSPICIOUS_NAMES[node.attr]})"
+        elif isinstance(node, ast.Attribute) and node.attr in SUSPICIOUS_PARTS:
+            what = f"'.{node.attr}' ({SUSPICIOUS_PARTS[node.attr]})"
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                node.value.id == "os" and node.attr.startswith(OS_STARTS):
+            what = f"'os.{node.attr}' (starts another program)"
         elif isinstance(node, ast.Attribute) and node.attr == "modules" and \
                 isinstance(node.value, ast.Name) and node.value.id == "sys":
             what = "'sys.modules' (swaps imported modules)"
         elif isinstance(node, ast.Name) and node.id in SUSPICIOUS_NAMES:
             what = f"'{node.id}' ({SUSPICIOUS_NAMES[node.id]})"
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            hits = [n for n in names if n.split(".")[0] in SUSPICIOUS_MODULES]
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:  # the module, and what comes from it (from mnistlib import assignment_checks)
+                names = [node.module or ""] + [f"{node.module or ''}.{a.name}"
+                                               for a in node.names]
+            hits = [n for n in names if n.split(".")[0] in SUSPICIOUS_MODULES
+                    or SUSPICIOUS_PARTS.keys() & set(n.split("."))
+                    or n.startswith("os.") and n[3:].startswith(OS_STARTS)]
             what = f"imports '{hits[0]}'" if hits else None
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
