@@ -50,6 +50,8 @@ SUSPICIOUS_MODULES = {
     # a second copy of mnistlib (runpy, pkgutil) or a fresh interpreter (subprocess, pty), where
     # the functions the graded code must not call are not switched off
     "runpy", "pkgutil", "subprocess", "pty",
+    # other libraries' implementations: the assignments ask for plain numpy
+    "scipy", "sklearn", "torch", "jax", "tensorflow",
 }
 #: Parts of a module's dotted name that a submission never imports: the checks' kernel side
 #: (its switch, its served function, its references and drivers). Only test cells use it.

@@ -99,6 +99,18 @@ def test_mnistlib_past_the_switch_is_marked_for_review(past_the_switch, name):
     assert any(PAST_THE_SWITCH[name][1] in f for f in findings), findings
 
 
+def test_another_librarys_softmax_is_marked_for_review(sandbox):
+    """softmax and cross_entropy from scipy.special: the switch knows only mnistlib's
+    functions, so they earn their 6 points (the kernel cannot tell), but is the import flagged
+    by the scan (the notebook asks for plain numpy)?"""
+    source = pasted(cells.another_library, SOFTMAX_NAMES)
+    answers = {"softmax": source, "cross_entropy": "pass", "softmax_loss_and_grad": "pass"}
+    report = score_notebook(released("01_softmax", answers), "01_softmax", sandbox)
+    assert earned(report) == {"test_softmax", "test_softmax_hidden", "test_cross_entropy",
+                              "test_cross_entropy_hidden"}, report.feedback()
+    assert any("scipy" in f for f in scan_code("cell", source))
+
+
 @pytest.mark.xfail(strict=True, reason="open hole: a cell run after a hidden check keeps its "
                    "outputs, so a graded function that stashes its inputs shows them in the "
                    "feedback (see the review's report)")
