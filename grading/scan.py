@@ -79,6 +79,12 @@ def scan_code(label, source):
             if re.search(rf"\b{re.escape(name)}\b", source):
                 found.setdefault(f"'{name}' ({why})", [])
         tree = None
+    # Names this cell binds to modules (import numpy as numeric; from numpy import lib): an
+    # attribute set on one of them changes that module, whatever it is called.
+    modules = {"np", "numpy", "math", "mnistlib", "plt", "matplotlib", "builtins"}
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules |= {(a.asname or a.name).split(".")[0] for a in node.names}
     for node in ast.walk(tree) if tree is not None else ():
         what = None
         if isinstance(node, ast.Attribute) and node.attr in SUSPICIOUS_NAMES:
@@ -106,10 +112,11 @@ def scan_code(label, source):
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for target in targets:
-                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
-                        and target.value.id in ("np", "numpy", "math", "mnistlib", "plt",
-                                                "matplotlib", "builtins"):
-                    what = f"replaces '{target.value.id}.{target.attr}'"
+                root = target.value if isinstance(target, ast.Attribute) else None
+                while isinstance(root, ast.Attribute):  # numeric.lib.format.write_array = ...
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id in modules:
+                    what = f"replaces '{ast.unparse(target)}'"
         if what:
             found.setdefault(what, []).append(getattr(node, "lineno", 0))
     findings = []

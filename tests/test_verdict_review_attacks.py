@@ -99,6 +99,19 @@ def test_mnistlib_past_the_switch_is_marked_for_review(past_the_switch, name):
     assert any(PAST_THE_SWITCH[name][1] in f for f in findings), findings
 
 
+def test_a_gradient_computed_when_read_earns_nothing(sandbox):
+    """A softmax_loss_and_grad returning a list subclass whose __len__ and __iter__ call
+    mnistlib's softmax_loss_and_grad (no name the scan knows): the kernel side used to read the
+    returned value after the switch was back on, so it earned the 4 gradient points; is the
+    value now read while mnistlib is still off, for 0, each cell saying why?"""
+    source = pasted(cells.answers_made_when_read, "softmax_loss_and_grad")
+    report = score_notebook(released("01_softmax", {"softmax_loss_and_grad": source}),
+                            "01_softmax", sandbox)
+    assert report.score == 0, report.feedback()
+    grad = [m for c in report.cells if "grad" in c.grade_id for _, m in c.failures]
+    assert len(grad) == 3 and all("mnistlib's own implementation" in m for m in grad), grad
+
+
 def test_another_librarys_softmax_is_marked_for_review(sandbox):
     """softmax and cross_entropy from scipy.special: the switch knows only mnistlib's
     functions, so they earn their 6 points (the kernel cannot tell), but is the import flagged
@@ -171,9 +184,20 @@ def test_the_scan_flags_other_ways_past_the_switch(source):
     assert scan_code("cell", source), source
 
 
+@pytest.mark.parametrize("source, replaced", [
+    ("import numpy as numeric\nnumeric.save = print", "numeric.save"),
+    ("from numpy import lib\nlib.format.write_array = print", "lib.format.write_array"),
+    ("import json as j\nj.dump = print", "j.dump")])
+def test_the_scan_flags_a_module_changed_under_another_name(source, replaced):
+    """Is a module's function replaced through an alias (numpy's save, which the kernel side
+    writes the replies with, or json's dump) flagged, not only np.<name> and the like?"""
+    assert any(f"replaces '{replaced}'" in f for f in scan_code("cell", source)), source
+
+
 def test_the_scan_stays_quiet_on_ordinary_os_use():
     """Is ordinary use of os (paths, environment) not flagged?"""
     assert scan_code("cell", "import os\nfrom os import path\nos.path.join('a', os.sep)") == []
+    assert scan_code("cell", "import numpy as np\nx = np.zeros(3)\nx.shape = (3, 1)") == []
 
 
 def _reply(folder, outcomes, arrays):

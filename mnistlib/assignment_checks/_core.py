@@ -409,18 +409,21 @@ def call_one(function: Callable, call: Call, off: Sequence[str],
     try:
         with switched_off(off):
             value = function(*args, **kwargs) if run is None else run(function, *args, **kwargs)
+            # Made plain while mnistlib is still off: reading the value (and the arguments)
+            # may run their own code (a list subclass's __len__ and __iter__), which must not
+            # call mnistlib's implementation either.
+            if summarise is None:
+                return outcome(value=as_plain(value))
+            try:
+                summarised = summarise(value)
+            except Exception as exc:  # noqa: BLE001 - the returned object may be anything
+                return Outcome(error=f"the value returned cannot be summarised as {summary!r} "
+                                     f"({describe_error(exc, 300)})")
+            return outcome(value=as_plain(summarised, max_depth=SUMMARY_DEPTH))
     except Exception as exc:  # noqa: BLE001 - a wrong function may raise anything
         # Only the error: the grader reads nothing else of a call that raised, and a verdict
         # never sees more than the message.
         return Outcome(error=describe_error(exc))
-    if summarise is None:
-        return outcome(value=as_plain(value))
-    try:
-        summarised = summarise(value)
-    except Exception as exc:  # noqa: BLE001 - the returned object may be anything
-        return Outcome(error=f"the value returned cannot be summarised as {summary!r} "
-                             f"({describe_error(exc, 300)})")
-    return outcome(value=as_plain(summarised, max_depth=SUMMARY_DEPTH))
 
 
 def judge(check: Check, calls: list, outcomes: list) -> str | None:
