@@ -44,6 +44,4 @@ Modules, one concern each:
     the verdict path only).
 ``feedback``
     strips hidden tests, their outputs and tracebacks from the feedback.
-``fixtures``
-    course folders and (bad) submissions for the tests and the benchmark.
 """

@@ -38,8 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the classes are built by the grading tests' fixtures
 
-from grading import fixtures as fx  # noqa: E402
+import _grading_fixtures as fx  # noqa: E402
 from grading.autograde_class import autograde_class  # noqa: E402
 
 

@@ -225,3 +225,64 @@ def leak_history(hidden_checks):
             print("HIDDEN-READ", f.read())
     except Exception as exc:  # noqa: BLE001
         print("no file:", type(exc).__name__)
+
+
+def intrude(course):
+    """Try to read and write what a submission must not (the course's gradebook, solutions,
+    other students' files, the network, root) and print what got through."""
+    import glob
+    import json
+    import os
+
+    report = {}
+
+    def attempt(name, action):
+        try:
+            result = action()
+            report[name] = "SUCCEEDED" + (f": {str(result)[:60]}" if result is not None else "")
+        except Exception as exc:
+            report[name] = type(exc).__name__
+
+    solution = os.path.join(course, "solutions", "01_softmax", "softmax.ipynb")
+    victim = os.path.join(course, "submitted", "victim", "01_softmax", "softmax.ipynb")
+    report["uid"] = os.getuid()
+    attempt("read gradebook", lambda: open(os.path.join(course, "gradebook.db"), "rb").read(16))
+    attempt("list solutions", lambda: os.listdir(os.path.join(course, "solutions")))
+    attempt("read hidden tests", lambda: open(solution).read(100))
+    attempt("write solutions", lambda: open(solution, "a").write("x"))
+    attempt("write other student", lambda: open(victim, "w").write("{}"))
+    attempt("list submitted", lambda: os.listdir(os.path.join(course, "submitted")))
+    # Every folder outside the system's own trees (Python installations skipped: too many).
+    found = []
+    for base in glob.glob("/*"):
+        if os.path.basename(base) in ("proc", "sys", "dev", "usr", "lib", "lib64", "bin", "sbin"):
+            continue
+        for folder, dirs, files in os.walk(base):
+            dirs[:] = [d for d in dirs if d not in ("site-packages", "node_modules", ".git")]
+            found += [os.path.join(folder, f) for f in files if f == "gradebook.db"]
+    report["gradebooks found"] = found
+    attempt("network", lambda: __import__("socket").create_connection(("1.1.1.1", 53), timeout=2))
+    attempt("setuid root", lambda: os.setuid(0))
+    print("INTRUDER REPORT " + json.dumps(report))
+
+
+def replace_comparisons():
+    """Replace numpy's (and math's, and builtins') comparisons by ones that always agree."""
+    import builtins
+    import math
+
+    import numpy as np
+
+    def always(*args, **kwargs):
+        return True
+
+    for name in ("allclose", "array_equal", "isclose"):
+        try:
+            setattr(np, name, always)
+        except AttributeError:
+            np.__dict__[name] = always
+    np.__dict__["isfinite"] = lambda x, *a, **k: np.ones(np.shape(x), dtype=bool)
+    np.testing.__dict__["assert_allclose"] = lambda *args, **kwargs: None
+    math.__dict__["isclose"] = always
+    math.__dict__["isfinite"] = always
+    builtins.__dict__["abs"] = lambda x: 0.0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from grading import fixtures as fx
+import _grading_fixtures as fx
 
 import _attack_cells as attack_cells
 

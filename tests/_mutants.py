@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from grading import fixtures as fx
+import _grading_fixtures as fx
 
 MUTANTS = Path(__file__).resolve().parent / "mutants"
 #: Fewest mutants per graded function (answer cell), fewest correct variants per assignment.

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading.fixtures import ASSIGNMENTS
+from _grading_fixtures import ASSIGNMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from grading import fixtures as fx
+import _grading_fixtures as fx
 from grading.autograde_class import autograde_class
 
 

@@ -15,7 +15,7 @@ import pytest
 
 import _attack_cells as cells
 import _attacks as at
-from grading import fixtures as fx
+import _grading_fixtures as fx
 from grading.autograde_class import autograde_class
 from grading.collect import collect, read_limited
 from grading.sandbox import Sandbox

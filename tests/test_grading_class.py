@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grading import fixtures as fx
+import _grading_fixtures as fx
 from grading.autograde_class import autograde_class
 
 ASSIGNMENT = "01_softmax"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from grading import fixtures as fx
+import _grading_fixtures as fx
 
 ASSIGNMENT = "01_softmax"
 USER = "grading-test"

@@ -13,7 +13,7 @@ import time
 import nbformat
 import pytest
 
-from grading import fixtures as fx
+import _grading_fixtures as fx
 from grading.feedback import ScrubHiddenTests, hidden_lines, leaked_lines
 from grading.repair import Ungradable, read_submission, rebuild
 from grading import jail_limits, kernel_guard, probe

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from grading import fixtures as fx
+import _grading_fixtures as fx
 
 import _mutants as mt
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from _mutants import MUTANTS, load_variant
-from grading import fixtures as fx
+import _grading_fixtures as fx
 
 ROOT = Path(__file__).resolve().parents[1]
 SUCCESS = "Success! Your notebook passes all the tests."

@@ -1,4 +1,4 @@
-"""The project's own bad submissions (grading.fixtures) of 01_softmax through the verdict path.
+"""The project's own bad submissions (tests/_grading_fixtures.py) of 01_softmax through the verdict path.
 
 Each must score exactly what its code honestly earns when the kernel only computes and the
 grader judges: the cheater (wrong answers, numpy's comparisons replaced) what the same wrong
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from grading import fixtures as fx
+import _grading_fixtures as fx
 from grading.sandbox import Sandbox
 from grading.verdict import score_notebook
 

@@ -239,3 +239,21 @@ def test_distinct_files_still_count_towards_the_reply_cap(tmp_path):
             read_reply(fd, [Call(())], Limits(total_bytes=300))
     finally:
         os.close(fd)
+
+
+def test_small_numbers_are_counted_as_the_float64_a_verdict_makes_of_them(tmp_path):
+    """A reply of int8 arrays under the byte caps but which a verdict's float64 copy would
+    make 8 times larger (64 MB of int8 is 512 MB in the grader's process): is a file refused by
+    its count of numbers, and the total counted as float64?"""
+    outcome = {"error": None, "value": {"array": "c0_v0.npy"}, "args_after": [],
+               "kwargs_after": {}, "logs": {}}
+    fd = _reply(str(tmp_path), [outcome], {"c0_v0.npy": np.zeros(2000, dtype=np.int8)})
+    try:
+        with pytest.raises(Refused, match="holds 2000 numbers, more than the 1250 accepted"):
+            read_reply(fd, [Call(())], Limits(file_bytes=10_000))
+        with pytest.raises(Refused, match="exceed 15000 bytes"):
+            read_reply(fd, [Call(())], Limits(total_bytes=15_000))
+        (out,) = read_reply(fd, [Call(())], Limits(file_bytes=16_000, total_bytes=16_000))
+        assert out.value.dtype == np.int8 and out.value.shape == (2000,)
+    finally:
+        os.close(fd)

@@ -374,7 +374,7 @@ def graded_class(tmp_path_factory):
     """One class graded by autograde_class (2 workers): the solution, the release, a softmax
     without normalisation, a probe for the in-kernel guard, and one student per attack."""
     from grading.autograde_class import autograde_class
-    from grading import fixtures as fx
+    import _grading_fixtures as fx
 
     import _mutants as mt
 

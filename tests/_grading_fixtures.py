@@ -1,4 +1,4 @@
-"""Course folders and submissions for the grading tests and the autograde benchmark.
+"""Course folders and submissions for the grading tests (and scripts/benchmark_autograde.py).
 
 Submissions are built from the committed notebooks: the released version (``exercises/``), the
 same with the instructor's solution code pasted into the answer cells ("answered"), a
@@ -8,10 +8,13 @@ plausible wrong answer per assignment, and a catalogue of bad or malicious submi
 from __future__ import annotations
 
 import copy
+import inspect
 import shutil
 from pathlib import Path
 
 import nbformat
+
+import _attack_cells as attack_cells
 
 PROJECT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = {"01_softmax": "softmax", "02_sgd": "sgd", "03_early_stopping": "early_stopping",
@@ -224,60 +227,19 @@ def bad_submissions():
             for k, (v, e) in kinds.items()}
 
 
-#: Code of a submission that tries to read and write what it must not, and reports.
-INTRUDER = r'''
-import glob, json, os
-report = {}
-def attempt(name, action):
-    try:
-        result = action()
-        report[name] = "SUCCEEDED" + (f": {str(result)[:60]}" if result is not None else "")
-    except Exception as exc:
-        report[name] = type(exc).__name__
-course = COURSE_DIR
-report["uid"] = os.getuid()
-attempt("read gradebook", lambda: open(os.path.join(course, "gradebook.db"), "rb").read(16))
-attempt("list solutions", lambda: os.listdir(os.path.join(course, "solutions")))
-attempt("read hidden tests", lambda: open(os.path.join(course, "solutions", "01_softmax", "softmax.ipynb")).read(100))
-attempt("write solutions", lambda: open(os.path.join(course, "solutions", "01_softmax", "softmax.ipynb"), "a").write("x"))
-attempt("write other student", lambda: open(os.path.join(course, "submitted", "victim", "01_softmax", "softmax.ipynb"), "w").write("{}"))
-attempt("list submitted", lambda: os.listdir(os.path.join(course, "submitted")))
-# Every folder outside the system's own trees (Python installations skipped: too many files).
-found = []
-for base in glob.glob("/*"):
-    if os.path.basename(base) in ("proc", "sys", "dev", "usr", "lib", "lib64", "bin", "sbin"):
-        continue
-    for folder, dirs, files in os.walk(base):
-        dirs[:] = [d for d in dirs if d not in ("site-packages", "node_modules", ".git")]
-        found += [os.path.join(folder, f) for f in files if f == "gradebook.db"]
-report["gradebooks found"] = found
-attempt("network", lambda: __import__("socket").create_connection(("1.1.1.1", 53), timeout=2))
-attempt("setuid root", lambda: os.setuid(0))
-print("INTRUDER REPORT " + json.dumps(report))
-'''
+def _cell_of(function, *args):
+    """The source of a function of ``_attack_cells`` and a call of it with ``args``."""
+    return (inspect.getsource(function)
+            + f"\n{function.__name__}({', '.join(repr(a) for a in args)})\n")
 
 
 def intruder(course):
     """Assignment 1, right answers, plus an added cell that attacks the course folder."""
-    return _add_cell(answered("01_softmax"), INTRUDER.replace("COURSE_DIR", repr(str(course))))
+    return _add_cell(answered("01_softmax"), _cell_of(attack_cells.intrude, str(course)))
 
 
-#: A wrong softmax whose notebook also replaces numpy's (and math's, and builtins') comparisons.
-CHEAT = r'''
-import builtins, math
-import numpy as np
-always = lambda *args, **kwargs: True
-for name in ("allclose", "array_equal", "isclose"):
-    try:
-        setattr(np, name, always)
-    except AttributeError:
-        np.__dict__[name] = always
-np.__dict__["isfinite"] = lambda x, *a, **k: np.ones(np.shape(x), dtype=bool)
-np.testing.__dict__["assert_allclose"] = lambda *args, **kwargs: None
-math.__dict__["isclose"] = always
-math.__dict__["isfinite"] = always
-builtins.__dict__["abs"] = lambda x: 0.0
-'''
+#: A cell that replaces numpy's (and math's, and builtins') comparisons.
+CHEAT = _cell_of(attack_cells.replace_comparisons)
 
 
 def cheater():
@@ -327,7 +289,7 @@ def autograded_score(course, assignment, student, course_id="mnist-softmax"):
 
 def sandbox_unavailable():
     """Why the jail cannot run here (None when it can): no bwrap, or no user namespaces."""
-    from .sandbox import Sandbox, SandboxError, run_probe
+    from grading.sandbox import Sandbox, SandboxError, run_probe
 
     try:
         run_probe(Sandbox(), {})
