@@ -110,11 +110,12 @@ class Limits:
     Parameters
     ----------
     file_bytes : int
-        Largest ``.npy`` file read.
+        Largest ``.npy`` file read; its numbers as float64 (what a verdict may make of them)
+        may not take more either.
     reply_bytes : int
         Largest ``reply.json``.
     total_bytes : int
-        All files of one reply together.
+        All files of one reply together (each counted as at least its numbers as float64).
     max_ndim : int
         Most dimensions of a returned array.
     message_chars : int
@@ -208,6 +209,11 @@ def parse_npy(data, name, limits):
         raise Refused(f"{name} holds {dtype}, not numbers (bool, int, float)")
     if len(shape) > limits.max_ndim:
         raise Refused(f"{name} has {len(shape)} dimensions, more than {limits.max_ndim}")
+    # Counted as the float64 array a verdict makes of it: 64 MB of int8 would become 512 MB
+    # in the grader's process.
+    if math.prod(shape) * 8 > limits.file_bytes:
+        raise Refused(f"{name} holds {math.prod(shape)} numbers, more than the "
+                      f"{limits.file_bytes // 8} accepted ({limits.file_bytes} bytes as float64)")
     expected = math.prod(shape) * dtype.itemsize
     if len(data) - f.tell() != expected:
         raise Refused(f"{name} announces {expected} bytes of data but holds "
@@ -277,11 +283,13 @@ class _Reader:
         if name in self.read:
             return self.read[name]
         data = _read_capped(self.dir_fd, name, self.limits.file_bytes)
-        self.total += len(data)
+        array = parse_npy(data, name, self.limits)
+        self.total += max(len(data), array.size * 8)  # as float64, as a verdict may make it
         if self.total > self.limits.total_bytes:
-            raise Refused(f"the reply's files exceed {self.limits.total_bytes} bytes")
-        self.read[name] = parse_npy(data, name, self.limits)
-        return self.read[name]
+            raise Refused(f"the reply's files exceed {self.limits.total_bytes} bytes (numbers "
+                          "counted as float64)")
+        self.read[name] = array
+        return array
 
     def tree(self, node, depth=0, max_depth=MAX_DEPTH):
         """Plain data from a TREE node: ndarray, str, list, dict or TypeTag."""
