@@ -112,6 +112,19 @@ def test_a_gradient_computed_when_read_earns_nothing(sandbox):
     assert len(grad) == 3 and all("mnistlib's own implementation" in m for m in grad), grad
 
 
+def test_a_gradient_from_mnistlibs_training_step_earns_nothing(sandbox):
+    """cross_entropy and softmax_loss_and_grad from SoftmaxRegression.sgd_step (the loss it
+    returns, the gradient as the step it takes with lr = 1; it computes softmax inline and
+    calls no switched-off function): it earned 7 points unflagged; is sgd_step switched off
+    too, for 0?"""
+    source = pasted(cells.gradient_from_a_training_step, "cross_entropy, softmax_loss_and_grad")
+    answers = {"cross_entropy": source, "softmax_loss_and_grad": "pass"}
+    report = score_notebook(released("01_softmax", answers), "01_softmax", sandbox)
+    assert report.score == 0, report.feedback()
+    lost = [m for c in report.cells if "softmax" not in c.grade_id for _, m in c.failures]
+    assert lost and all("mnistlib's own implementation" in m for m in lost), lost
+
+
 def test_another_librarys_softmax_is_marked_for_review(sandbox):
     """softmax and cross_entropy from scipy.special: the switch knows only mnistlib's
     functions, so they earn their 6 points (the kernel cannot tell), but is the import flagged
