@@ -231,3 +231,21 @@ def gradient_from_a_training_step():
         return step(W, b, X, y)
 
     return cross_entropy, softmax_loss_and_grad
+
+
+def templates_from_the_influence_plot():
+    """04_weights' plot_templates drawn by mnistlib.plots.plot_influence_maps (the same grid
+    of panels on the book's diverging colormap, one shared symmetric scale, no ticks): only
+    plot_weight_templates is switched off."""
+    import numpy as np
+
+    import mnistlib.plots
+
+    def plot_templates(W):
+        W = np.asarray(W)
+        side = int(round(np.sqrt(W.shape[0])))  # 28 for MNIST, other sizes in hidden checks
+        maps = W.T.reshape(W.shape[1], side, side)
+        return mnistlib.plots.plot_influence_maps(maps, titles=[str(c) for c in range(len(maps))],
+                                                  n_cols=5, shared_scale=True)
+
+    return plot_templates

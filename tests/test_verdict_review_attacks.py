@@ -26,7 +26,7 @@ from grading import verdict
 from grading.sandbox import Sandbox
 from grading.scan import scan, scan_code
 from grading.verdict import Limits, Refused, read_reply, score_notebook
-from mnistlib.assignment_checks._core import Call, Scripted
+from mnistlib.assignment_checks._core import Call, Scripted, call_check
 
 import _review_attack_cells as cells
 
@@ -123,6 +123,21 @@ def test_a_gradient_from_mnistlibs_training_step_earns_nothing(sandbox):
     assert report.score == 0, report.feedback()
     lost = [m for c in report.cells if "softmax" not in c.grade_id for _, m in c.failures]
     assert lost and all("mnistlib's own implementation" in m for m in lost), lost
+
+
+def test_templates_drawn_by_another_mnistlib_plot_earn_nothing():
+    """04_weights' plot_templates drawn by mnistlib.plots.plot_influence_maps (the same grid on
+    the same colormap; only plot_weight_templates was switched off) passed the three visible
+    figure checks: is the grid all of mnistlib's plots draw with switched off too? (In
+    process: call_one is the code the kernel runs.)"""
+    from grading.checks import weights
+
+    plot_templates = cells.templates_from_the_influence_plot()
+    checks = [c for c in weights.CHECKS.values() if c.function == "plot_templates"]
+    assert len(checks) == 4
+    for check in checks:
+        message = call_check(check, plot_templates)
+        assert message and "mnistlib's own implementation" in message, (check.name, message)
 
 
 def test_another_librarys_softmax_is_marked_for_review(sandbox):
