@@ -30,18 +30,18 @@ Modules, one concern each:
 ``cgroups`` / ``enter_cgroup``
     a total memory limit per jail, where the host lets the grader make memory cgroups.
 ``executor``
-    nbgrader's Execute step in the sandbox, with timeouts, output limits, dead kernels handled;
-    on the verdict path (``VerdictExecute``) no test cell runs in the student's kernel.
+    nbgrader's Execute step (``VerdictExecute``): no test cell runs in the student's kernel;
+    the jailed kernel's manager.
 ``verdict`` / ``checks``
     the verdict path: the jailed kernel only computes the graded functions on the checks'
     inputs and sends plain data (``.npy``) back; the grader judges it with the checks of
-    ``checks/<assignment module>`` (visible and hidden) and writes the scores into the
-    gradebook. Used for the assignments registered in ``checks.ASSIGNMENTS``.
+    ``checks/<assignment module>`` (visible and hidden), with timeouts, output limits and dead
+    kernels handled, and writes the scores into the gradebook. An assignment not registered in
+    ``checks.ASSIGNMENTS`` is refused before grading.
 ``task``
     grading one submission as a pure task (the same in-process, in workers, on Dask).
-``kernel_guard``
-    restores numpy & co. inside the kernel before every test cell (assignments not yet on
-    the verdict path only).
 ``feedback``
-    strips hidden tests, their outputs and tracebacks from the feedback.
+    keeps the hidden checks' lines out of the feedback, and checks every page for them.
+``settings``
+    every setting of the class grader, defined once.
 """

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 from .collect import Submission, collect
-from .course import Course, GradingError, ensure_path, prepare_assignment
+from .course import Course, GradingError, assignment_checks, ensure_path, prepare_assignment
 from .records import (CSV_COLUMNS, _fmt, gradebook_scores, invalidate_scores, load_status,
                       record_graded, save_status, write_csv)
 from .sandbox import Sandbox, SandboxError, describe, self_test
@@ -77,6 +77,7 @@ class ClassRun:
     def prepare(self):
         """The jail and its self-test, the gradebook, the released notebooks, a template
         gradebook (the assignment only) for the tasks."""
+        assignment_checks(self.course, self.assignment)  # refused now, or graded by its checks
         ensure_path()
         s = self.settings
         try:

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import nbformat
 
+import mnistlib
+
+from .checks import for_assignment
 from .feedback import hidden_lines
 
 
@@ -65,7 +68,7 @@ def nbgrader_config(base, root, assignment, **course_dir):
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades,
                                         IgnorePattern, LimitOutput, SaveAutoGrades)
 
-    from .executor import SandboxedExecute
+    from .executor import VerdictExecute
     from .feedback import ScrubHiddenTests
 
     cfg = Config()
@@ -75,7 +78,7 @@ def nbgrader_config(base, root, assignment, **course_dir):
     for key, value in course_dir.items():
         setattr(cfg.CourseDirectory, key, value)
     cfg.Autograde.autograde_preprocessors = [
-        SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+        VerdictExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
         AssignLatePenalties, CheckCellMetadata]
     cfg.Autograde.create_student = True
     cfg.OverwriteCells.add_missing_cells = True
@@ -98,19 +101,41 @@ def _run(converter_class, cfg, course=None, force=True):
     return result["success"], (result.get("log", "") + result.get("error", ""))
 
 
+def assignment_checks(course, assignment):
+    """The checks module of ``assignment`` (:mod:`grading.checks`), before anything is graded.
+
+    Raises
+    ------
+    GradingError
+        No such assignment in the course, or no checks module for it: it cannot be graded
+        (the message says what to write).
+    """
+    if not (course.source / assignment).is_dir():
+        known = ", ".join(course.assignments()) or "none"
+        raise GradingError(f"no assignment {assignment!r} in {course.source} "
+                           f"(assignments: {known})")
+    try:
+        return for_assignment(assignment)
+    except KeyError as exc:
+        raise GradingError(exc.args[0]) from None
+
+
 def prepare_assignment(course, assignment, workspace, **course_dir):
     """Record the assignment in the gradebook and build its released notebooks.
 
     ``nbgrader generate_assignment`` writes into a private folder, so the committed
     ``exercises/`` stay as they are. Returns ``{notebook name: released NotebookNode}`` and the
-    hidden lines to keep out of feedback.
+    lines of the hidden checks to keep out of feedback.
+
+    Raises
+    ------
+    GradingError
+        See :func:`assignment_checks`, or nbgrader could not release it.
     """
     from nbgrader.converters import GenerateAssignment
 
     source = course.source / assignment
-    if not source.is_dir():
-        known = ", ".join(course.assignments()) or "none"
-        raise GradingError(f"no assignment {assignment!r} in {course.source} (assignments: {known})")
+    checks = assignment_checks(course, assignment)
     release_dir = Path(workspace) / "release"
     cfg = _config(course, assignment, release_directory=str(release_dir), **course_dir)
     ok, log = _run(GenerateAssignment, cfg, course)
@@ -120,11 +145,14 @@ def prepare_assignment(course, assignment, workspace, **course_dir):
                 for p in sorted((release_dir / assignment).glob("*.ipynb"))}
     if not released:
         raise GradingError(f"assignment {assignment!r} has no notebook in {source}")
+    # What students see or may write anyway is no secret: the notebooks (released and
+    # solved) and mnistlib, visible checks included.
     visible = [c.source for nb in released.values() for c in nb.cells]
-    secrets = []
-    for path in sorted(source.glob("*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
-            secrets += [s for s in hidden_lines(cell.source, visible) if s not in secrets]
+    visible += [c.source for path in sorted(source.glob("*.ipynb"))
+                for c in nbformat.read(path, as_version=4).cells]
+    visible += [p.read_text(encoding="utf-8")
+                for p in sorted(Path(mnistlib.__file__).parent.rglob("*.py"))]
+    secrets = hidden_lines(Path(checks.__file__).read_text(encoding="utf-8"), visible)
     return released, secrets
 
 

@@ -1,11 +1,11 @@
 """Static scan of the code a student wrote, for things a course solution never needs.
 
-The in-kernel guard (:mod:`grading.kernel_guard`) undoes changes to numpy, math, builtins,
-mnistlib, matplotlib and IPython before each test; code that works on the interpreter itself
-(module dictionaries, frames, the garbage collector, ctypes, the kernel) could in principle
-attack the guard. Such code is not needed to answer any assignment of this course, so the scan
-lists it and the submission is marked for review in the grades CSV. The scan reads the code
-with :mod:`ast`; nothing is executed.
+Verdicts are taken outside the student's kernel (:mod:`grading.verdict`), but what remains
+in the kernel is policy the kernel reports (the "own code" rule, inputs left unchanged); code
+that works on the interpreter itself (module dictionaries, frames, the garbage collector,
+ctypes, the kernel) could forge it. Such code is not needed to answer any assignment of this
+course, so the scan lists it and the submission is marked for review in the grades CSV. The
+scan reads the code with :mod:`ast`; nothing is executed.
 """
 
 from __future__ import annotations

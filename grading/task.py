@@ -2,11 +2,12 @@
 
 A task carries everything it needs as plain data (the course's nbgrader configuration, a
 gradebook that knows only the assignment, the released notebooks, the submission's files, the
-hidden lines to keep out of feedback, the settings), so it runs the same in this process, in a
-worker process (``--jobs``) or on a Dask worker on another machine (``--scheduler``). It works in
-a private temporary course folder and returns the autograded notebooks, the scores per cell, the
-feedback pages, the notes and the status; it never touches the real course: only the driver
-(:mod:`grading.autograde_class`) writes the gradebook and the CSV, from results.
+hidden checks' lines to keep out of feedback, the settings), so it runs the same in this
+process, in a worker process (``--jobs``) or on a Dask worker on another machine
+(``--scheduler``). It works in a private temporary course folder and returns the autograded
+notebooks, the scores per cell, the feedback pages, the notes and the status; it never touches
+the real course: only the driver (:mod:`grading.autograde_class`) writes the gradebook and the
+CSV, from results.
 
 Steps, for one submission:
 
@@ -14,16 +15,15 @@ Steps, for one submission:
    truncated, non-JSON or unknown-format file is *failed* with the reason; everything else is
    rebuilt around the released notebook, with every change noted;
 2. scan the student's code for constructs a solution never needs (:mod:`grading.scan`);
-3. run nbgrader's autograde. For an assignment with a checks module (:mod:`grading.checks`),
-   its Execute step is :class:`grading.executor.VerdictExecute`: no test cell runs in the
-   student's kernel; the jailed kernel runs the other cells and computes the graded functions
-   on the checks' inputs, the verdicts are taken in this process (:mod:`grading.verdict`),
-   under the per-cell timeout and the wall limit left, and written into the gradebook
-   (:func:`grading.verdict.write_grades`) before the scores are read back. For the other
-   assignments it is :class:`grading.executor.SandboxedExecute`: the notebook's own test cells
-   run in the jailed kernel, with numpy & co. restored before every test
-   (:mod:`grading.kernel_guard`);
-4. write feedback HTML without hidden tests (:mod:`grading.feedback`), and check it.
+3. run nbgrader's autograde, whose Execute step is :class:`grading.executor.VerdictExecute`:
+   no test cell runs in the student's kernel; the jailed kernel runs the other cells and
+   computes the graded functions on the inputs of the assignment's checks
+   (:mod:`grading.checks`; an assignment without them is refused), the verdicts are taken in
+   this process (:mod:`grading.verdict`), under the per-cell timeout and the wall limit left,
+   and written into the gradebook (:func:`grading.verdict.write_grades`) before the scores are
+   read back;
+4. write feedback HTML without hidden tests (:mod:`grading.feedback`), and check it for lines of
+   the hidden checks (other than those the student's own code contains).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from pathlib import Path
 
 import nbformat
 
-from .checks import ASSIGNMENTS as WITH_CHECKS
+from .checks import ASSIGNMENTS as WITH_CHECKS, missing
 from .course import _run, last_error, nbgrader_config
 from .feedback import leaked_lines
 from .repair import Ungradable, read_submission, rebuild
@@ -60,7 +60,7 @@ class Task:
     template_db: bytes  # a gradebook holding the assignment and no student
     released: dict  # notebook name -> released notebook (JSON text)
     files: dict  # file name -> bytes: the submitted notebooks and timestamp.txt
-    secrets: list  # hidden test lines that must not appear in feedback
+    secrets: list  # lines of the hidden checks that must not appear in feedback
     settings: dict  # grading.settings.Grading.as_dict()
     jail: dict  # keyword arguments of grading.sandbox.Sandbox
     notes: list = field(default_factory=list)  # what the driver noticed while collecting
@@ -150,8 +150,8 @@ def grade_one(task):
 
 
 def _stage(task, staged, incoming):
-    """Rebuilt notebooks in ``staged``; returns (notes, findings)."""
-    notes, findings = list(task.notes), []
+    """Rebuilt notebooks in ``staged``; returns (notes, findings, the student's own code)."""
+    notes, findings, own = list(task.notes), [], []
     incoming.mkdir(parents=True)
     for name, data in task.files.items():
         (incoming / name).write_bytes(data)
@@ -176,25 +176,30 @@ def _stage(task, staged, incoming):
         rebuilt = rebuild(notebook, release)
         notes += read_notes + rebuilt.notes
         findings += scan(rebuilt.student_code)
+        own += [source for _, source in rebuilt.student_code]
         nbformat.write(rebuilt.notebook, staged / f"{name}.ipynb")
     extra = [p.name for p in submitted if p.name not in used]
     if extra:
         expected = ", ".join(f"'{n}.ipynb'" for n in task.released)
         notes.append(f"not graded: {', '.join(repr(n) for n in extra)} (the assignment's "
                      f"notebook is {expected}; look at the other file by hand if it matters)")
-    return notes, findings
+    return notes, findings, "\n".join(own)
 
 
 def _grade(task, result, work, deadline):
     from nbgrader.converters import Autograde, GenerateFeedback
 
     settings = task.settings
+    if task.assignment not in WITH_CHECKS:
+        raise Ungradable(missing(task.assignment))
     (work / "gradebook.db").write_bytes(task.template_db)
     # nbgrader treats student ids as glob patterns (``x[1]``, ``*``) and skips dotted ones:
     # the private course knows the student by a neutral id.
     staged = work / "submitted" / INTERNAL_ID / task.assignment
     staged.mkdir(parents=True)
-    notes, findings = _stage(task, staged, work / "incoming")
+    notes, findings, own_code = _stage(task, staged, work / "incoming")
+    # A line the student wrote is theirs to see: only the others can have leaked.
+    secrets = [s for s in task.secrets if s not in own_code]
 
     run_log = work / "run.jsonl"
     cfg = nbgrader_config(task.config, work, task.assignment, student_id=INTERNAL_ID,
@@ -202,10 +207,9 @@ def _grade(task, result, work, deadline):
                           autograded_directory=str(work / "autograded"),
                           feedback_directory=str(work / "feedback"),
                           db_url=f"sqlite:///{work / 'gradebook.db'}")
-    cfg.Execute.timeout = settings["cell_timeout"]
-    on_verdict_path = task.assignment in WITH_CHECKS
-    execute = _use_verdict_path(cfg, task.assignment) if on_verdict_path else \
-        cfg.SandboxedExecute
+    execute = cfg.VerdictExecute
+    execute.assignment = task.assignment
+    execute.cell_timeout = float(settings["cell_timeout"])
     execute.jail = task.jail
     execute.deadline = deadline
     execute.run_log = str(run_log)
@@ -215,31 +219,19 @@ def _grade(task, result, work, deadline):
     if not ok:
         raise Ungradable("nbgrader could not grade it (" + last_error(log) + "); look at "
                          "the notebook by hand")
-    repaired, threads = [], []
     entries = [json.loads(line) for line in run_log.read_text().splitlines()] \
         if run_log.is_file() else []
-    if on_verdict_path:
-        _write_verdicts(work, task, entries)
+    _write_verdicts(work, task, entries)
     for entry in entries:
         notes += entry["notes"]
-        if entry["aborted"]:
-            notes.append(f"cells not run: {entry['aborted']}")
-        repaired += [r for r in entry["repaired"] if r not in repaired]
-        threads += entry["threads"]
-    review = []
-    if repaired:
-        review.append("the notebook changed " + ", ".join(repaired[:8])
-                      + (" ..." if len(repaired) > 8 else "") + " (restored before the tests)")
-    if threads:
-        review.append(f"background threads were running during the tests ({', '.join(threads)})")
-    review += findings
+    review = list(findings)
 
     if settings["feedback"] and time.time() > deadline:
         review.append(f"no feedback written: the submission used up its wall limit "
                       f"({settings['wall_limit']} s); grade it again alone with a larger "
                       "--wall-limit to write it")
     elif settings["feedback"]:
-        cfg.ScrubHiddenTests.secret_lines = task.secrets
+        cfg.ScrubHiddenTests.secret_lines = secrets
         ok, log = _run(GenerateFeedback, cfg)
         pages = {p.name: p.read_bytes()
                  for p in sorted((work / "feedback" / INTERNAL_ID / task.assignment).glob("*"))
@@ -248,7 +240,7 @@ def _grade(task, result, work, deadline):
             review.append("feedback could not be written: " + last_error(log))
             pages = {}
         for name, data in pages.items():
-            leaks = leaked_lines(data.decode("utf-8", errors="replace"), task.secrets)
+            leaks = leaked_lines(data.decode("utf-8", errors="replace"), secrets)
             if leaks:
                 review.append(f"feedback withheld: it would have shown {len(leaks)} line(s) "
                               "of hidden tests")
@@ -263,19 +255,6 @@ def _grade(task, result, work, deadline):
     result.notes = notes
     result.reason = "; ".join(notes)
     result.review = "; ".join(review)
-
-
-def _use_verdict_path(cfg, assignment):
-    """Autograde with :class:`grading.executor.VerdictExecute` in place of the sandboxed
-    Execute; returns its configuration section."""
-    from .executor import SandboxedExecute, VerdictExecute
-
-    cfg.Autograde.autograde_preprocessors = [
-        VerdictExecute if p is SandboxedExecute else p
-        for p in cfg.Autograde.autograde_preprocessors]
-    cfg.VerdictExecute.assignment = assignment
-    cfg.VerdictExecute.cell_timeout = float(cfg.Execute.timeout)
-    return cfg.VerdictExecute
 
 
 def _write_verdicts(work, task, entries):

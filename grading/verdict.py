@@ -41,30 +41,28 @@ How the verdict is kept out of the student's reach
 
 How ``python -m grading autograde`` uses it
 -------------------------------------------
-For an assignment registered in :data:`grading.checks.ASSIGNMENTS` (01_softmax so far):
+Every assignment is graded this way; one not registered in :data:`grading.checks.ASSIGNMENTS`
+is refused before grading (:func:`grading.checks.missing` says what to write):
 
 1. :mod:`grading.task` runs nbgrader's Autograde with :class:`grading.executor.VerdictExecute`
-   in place of the sandboxed Execute step: it calls :func:`score_notebook` on the rebuilt
-   notebook with the task's jail settings, its cell timeout (for cells and for each check's
-   calls) and the wall limit left; no test cell runs in the kernel, and the in-kernel guard
-   (:mod:`grading.kernel_guard`) is not sent (it stays for the other assignments).
+   as its Execute step: it calls :func:`score_notebook` on the rebuilt notebook with the task's
+   jail settings, its cell timeout (for cells and for each check's calls), the wall limit left
+   and the output limits; no test cell runs in the kernel.
 2. :func:`annotate` puts the outputs of the cells the kernel ran, and each test cell's verdict
    (its checks passed, or an error output whose one line is each failed check's message, no
    traceback), into the notebook; nbgrader's SaveAutoGrades scores the same, and the task then
    writes the report's scores into its gradebook with :func:`write_grades` before it reads
    them back, so formgrader, manual grading of written answers, feedback and export work
-   unchanged. GenerateFeedback shows the messages; :mod:`grading.feedback` still scrubs hidden
-   blocks of the assignments that have them.
+   unchanged. GenerateFeedback shows the messages; :mod:`grading.feedback` removes any output
+   quoting a line of the hidden checks and withholds a page that still shows one.
 3. The notebook's visible test cells call :mod:`mnistlib.assignment_checks` (``check(...)``)
-   and its hidden ones are a comment; other assignments follow by adding a checks module and
-   registering it (02-05: callbacks such as ``train_step`` return their call log).
+   and its hidden ones are a comment; a new assignment adds a checks module and registers it
+   (callbacks such as ``train_step`` return their call log).
 
-Not done yet: the jailed kernel shares its work folder with the grader (``private=False``):
-what the notebook writes there is bounded per file (``file_mb``), not in total as in the
-sandboxed Execute's private jail. Moving it to ``Sandbox.wrap(..., private=True)`` (a copy in
-the jail's ``/tmp``) means opening the work folder through ``Sandbox.jail_root`` (once, when
-the kernel has started and before any cell runs) instead of the host folder; the reading rules
-stay the same.
+In a bubblewrap jail the kernel works in its own bounded copy of the work folder
+(``Sandbox.wrap(..., private=True)``, in the jail's ``/tmp`` of ``tmp_mb``): nothing it writes
+reaches the host's disk. The grader reaches the requests' folder through ``Sandbox.jail_root``,
+opened once when the kernel has started and before any cell runs.
 
 A visible test cell then reads, for example::
 
@@ -97,6 +95,8 @@ from mnistlib.assignment_checks._core import (MAX_DEPTH, MAX_ITEMS, MAX_KEY, MAX
                                               MAX_STR, PLAIN_KINDS, SUMMARY_DEPTH, Scripted,
                                               driver_name)
 from mnistlib.assignment_checks.compute import INLINE_DTYPES, REQUEST
+
+from .settings import default
 
 
 class Refused(Exception):
@@ -140,11 +140,11 @@ class Limits:
     max_ndim: int = 4
     message_chars: int = 500
     log_calls: int = MAX_LOG_CALLS
-    request_timeout: float = 60.0
-    cell_timeout: float = 60.0
+    request_timeout: float = float(default("cell_timeout"))
+    cell_timeout: float = float(default("cell_timeout"))
     interrupt_grace: float = 5.0
     startup_timeout: float = 60.0
-    wall_limit: float = 600.0
+    wall_limit: float = float(default("wall_limit"))
 
 
 # -- reading a reply ---------------------------------------------------------------------------
@@ -475,8 +475,8 @@ class KernelGone(Exception):
 class OutputCaps:
     """How much of the cells' outputs is kept for the autograded notebook (bytes of JSON)."""
 
-    cell_bytes: int = 200_000
-    total_bytes: int = 10_000_000
+    cell_bytes: int = default("max_output_bytes")
+    total_bytes: int = default("max_total_output_bytes")
 
 
 def _error_output(ename, evalue):

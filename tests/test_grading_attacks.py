@@ -158,7 +158,8 @@ def test_links_anywhere_in_a_submission_are_refused_and_not_read(tmp_path):
 
 def test_the_hidden_test_marker_in_student_code_is_left_alone():
     """Does a student's cell with the text '### BEGIN HIDDEN TESTS' (no end marker) pass the
-    feedback scrubber unchanged, instead of making feedback fail?"""
+    feedback scrubber unchanged, instead of making feedback fail, while an output quoting a
+    hidden check is still removed?"""
     import nbformat
 
     from grading.feedback import ScrubHiddenTests
@@ -166,15 +167,13 @@ def test_the_hidden_test_marker_in_student_code_is_left_alone():
     code = 'print("### BEGIN HIDDEN TESTS")'
     student = nbformat.v4.new_code_cell(code, outputs=[
         nbformat.v4.new_output("stream", name="stdout", text="### BEGIN HIDDEN TESTS\n")])
-    test = nbformat.v4.new_code_cell("assert True\n### BEGIN HIDDEN TESTS\nassert 1 == 1  # hid"
-                                     "den check\n### END HIDDEN TESTS")
-    test.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t",
-                                 "points": 1, "locked": True}
-    nb = nbformat.v4.new_notebook(cells=[student, test])
-    out, _ = ScrubHiddenTests(secret_lines=["assert 1 == 1  # hidden check"]).preprocess(nb, {})
+    quoting = nbformat.v4.new_code_cell("print(secret)", outputs=[
+        nbformat.v4.new_output("stream", name="stdout", text="expect(hidden_check(1))\n")])
+    nb = nbformat.v4.new_notebook(cells=[student, quoting])
+    out, _ = ScrubHiddenTests(secret_lines=["expect(hidden_check(1))"]).preprocess(nb, {})
     assert out.cells[0].source == code
     assert out.cells[0].outputs[0]["text"] == "### BEGIN HIDDEN TESTS\n"
-    assert "hidden check" not in out.cells[1].source
+    assert "hidden_check" not in out.cells[1].outputs[0]["text"]
 
 
 def test_glob_like_and_hidden_ids_are_graded_as_themselves(attacked):

@@ -1,8 +1,8 @@
 """One class run of assignment 1 with real nbgrader: every student brings a different problem.
 
 Each bad submission must be graded or flagged on its own, with a reason, without stopping the
-run or touching another student's result; the sandbox, the state restore, the mnistlib check
-and the feedback scrubbing are exercised by submissions that attack them.
+run or touching another student's result; the sandbox, the verdicts taken out of the kernel,
+the mnistlib check and the feedback's leak check are exercised by submissions that attack them.
 """
 
 import json

@@ -7,8 +7,9 @@ import shlex
 import shutil
 import subprocess
 import sys
-import types
 import time
+
+from html import escape as html_escape
 
 import nbformat
 import pytest
@@ -16,7 +17,7 @@ import pytest
 import _grading_fixtures as fx
 from grading.feedback import ScrubHiddenTests, hidden_lines, leaked_lines
 from grading.repair import Ungradable, read_submission, rebuild
-from grading import jail_limits, kernel_guard, probe
+from grading import jail_limits, probe
 from grading.sandbox import JAIL_ENV, Sandbox, SandboxError, self_test
 from grading.scan import scan_code
 
@@ -128,31 +129,41 @@ def test_scan_stays_quiet_on_every_solution_and_correct_variant(assignment):
 
 
 def test_hidden_lines_skip_what_students_can_see():
-    """Are hidden lines that also appear in the release (or are too short) not secret?"""
-    source = ("# visible\n### BEGIN HIDDEN TESTS\nx = compute_something_secret(1)\n"
-              "data = mnistlib.load_mnist(subset='mini')\npass\n### END HIDDEN TESTS\n")
+    """Are the hidden checks' lines that also appear in what students see (or are too short)
+    not secret, and every other line secret once?"""
+    source = ("import numpy as np\n\ndef _hidden(Z):\n    x = compute_something_secret(1)\n"
+              "    data = mnistlib.load_mnist(subset='mini')\n    return x\n"
+              "    x = compute_something_secret(1)\n")
     visible = ["data = mnistlib.load_mnist(subset='mini')  # comment"]
-    assert hidden_lines(source, visible) == ["x = compute_something_secret(1)"]
+    assert hidden_lines(source, visible) == ["import numpy as np", "x = compute_something_secret(1)"]
+    assert hidden_lines(source, visible + ["import numpy as np"]) == [
+        "x = compute_something_secret(1)"]
 
 
-def test_scrubber_removes_hidden_code_outputs_and_tracebacks():
-    """Does the feedback keep only a pass/fail line for hidden tests and drop quoting outputs?"""
-    secret = "assert softmax(Z).sum() == 42, 'overflow'"
-    test = nbformat.v4.new_code_cell(f"# hidden\n### BEGIN HIDDEN TESTS\n{secret}\n### END HIDDEN TESTS")
-    test.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="overflow",
-                                           traceback=[f"----> 3 {secret}", "AssertionError: overflow"])]
+def test_scrubber_removes_outputs_that_quote_hidden_checks():
+    """Does the feedback replace an output quoting a hidden check's line (a printed In, a
+    traceback) by a note, and keep every other output and source as it is?"""
+    secret = "expect(np.allclose(p.sum(axis=1), 1), 'rows must sum to one')"
+    verdict = nbformat.v4.new_code_cell("# Hidden tests of softmax run when your notebook is "
+                                        "graded.")
+    verdict.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                              text="Hidden tests passed.\n")]
     student = nbformat.v4.new_code_cell("print(In)")
     student.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"['', '{secret}']")]
+    error = nbformat.v4.new_code_cell("raise ValueError")
+    error.outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="x",
+                                            traceback=[f"\x1b[0;31m----> 3 {secret}\x1b[0m"])]
     harmless = nbformat.v4.new_code_cell("print(1)")
     harmless.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
-    nb = nbformat.v4.new_notebook(cells=[test, student, harmless])
-    scrubber = ScrubHiddenTests(secret_lines=[secret], enforce_metadata=False)
-    nb, _ = scrubber.preprocess(nb, {})
-    assert "BEGIN HIDDEN" not in nb.cells[0].source and secret not in nb.cells[0].source
-    assert [o.text for o in nb.cells[0].outputs] == ["Hidden tests failed: AssertionError: overflow\n"]
+    nb = nbformat.v4.new_notebook(cells=[verdict, student, error, harmless])
+    nb, _ = ScrubHiddenTests(secret_lines=[secret]).preprocess(nb, {})
+    assert nb.cells[0].outputs[0].text == "Hidden tests passed.\n"
     assert "quoted hidden test code" in nb.cells[1].outputs[0].text
-    assert nb.cells[2].outputs[0].text == "1\n"
+    assert "quoted hidden test code" in nb.cells[2].outputs[0].text
+    assert nb.cells[3].outputs[0].text == "1\n"
+    assert [c.source for c in nb.cells][1:] == ["print(In)", "raise ValueError", "print(1)"]
     assert leaked_lines(f"<pre>{secret}</pre>", [secret]) == [secret]
+    assert leaked_lines(f"<pre>{html_escape(secret)}</pre>", [secret]) == [secret]
     assert leaked_lines("<pre>nothing here</pre>", [secret]) == []
 
 
@@ -306,30 +317,56 @@ def test_jail_limits_refuse_bad_arguments(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_kernel_guard_restores_what_a_notebook_replaced():
-    """Run in a real IPython shell: does the guard undo a replaced numpy function and a rebound
-    name, and report both?"""
-    from IPython.core.interactiveshell import InteractiveShell
+def test_an_assignment_without_checks_is_refused_before_grading(tmp_path, monkeypatch):
+    """Is an assignment with no checks module in grading.checks refused before anything runs
+    (no jail, no nbgrader), with one message saying what to write and where, and a task of it
+    failed with that message rather than graded another way? A registered one is accepted."""
+    from grading import autograde_class as driver
+    from grading import task as task_module
+    from grading.checks import for_assignment
+    from grading.course import Course, GradingError, assignment_checks
 
-    shell = InteractiveShell.instance()
-    try:
-        shell.run_cell("import numpy as np\nimport math", store_history=False)
-        shell.run_cell(kernel_guard.guard_source(), store_history=False).raise_error()
-        assert {"__grader_snapshot__", "__grader_restore__"} <= set(shell.user_ns)
-        assert "__grader_load__" not in shell.user_ns and "define" not in shell.user_ns
-        shell.run_cell(f"__grader_snapshot__({['np', 'math']!r})").raise_error()
-        shell.run_cell("np.__dict__['allclose'] = lambda *a, **k: True\nnp = None")
-        result = shell.run_cell("__grader_restore__('n0nce')").result
-        assert result["nonce"] == "n0nce"
-        assert "numpy.allclose" in result["fixed"] and "notebook name 'np'" in result["fixed"]
-        assert shell.run_cell("np.allclose(1, 2)").result is False
-    finally:
-        InteractiveShell.clear_instance()
-        # The guard made the protected modules read-only in this (pytest's) process:
-        # undo it, or later tests cannot monkeypatch numpy or mnistlib.
-        for module in list(sys.modules.values()):
-            if type(module).__name__ == "_ReadOnlyModule":
-                module.__class__ = types.ModuleType
+    course = fx.make_course(tmp_path / "course", assignments=("01_softmax",))
+    shutil.copytree(course / "solutions" / "01_softmax", course / "solutions" / "06_new")
+    fx.write(fx.answered("01_softmax"), course / "submitted" / "s1" / "06_new", "softmax")
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("an assignment without checks got as far as grading")
+
+    monkeypatch.setattr(driver, "Sandbox", must_not_run)
+    monkeypatch.setattr(driver, "prepare_assignment", must_not_run)
+    with pytest.raises(GradingError) as refused:
+        driver.autograde_class("06_new", course_dir=course, log=lambda *a: None)
+    message = str(refused.value)
+    assert "'06_new' has no checks module" in message
+    assert "grading/checks/<module>.py" in message and "grading/checks/__init__.py" in message
+    assert not (course / "autograded").exists() and not (course / "gradebook.db").exists()
+    with pytest.raises(KeyError, match="'06_new' has no checks module"):
+        for_assignment("06_new")
+    assert set(assignment_checks(Course(course), "01_softmax").CELLS)
+    task = task_module.Task(student_id="s1", assignment="06_new", config=None, template_db=b"",
+                            released={}, files={}, secrets=[], settings={"wall_limit": 60},
+                            jail={})
+    result = task_module.grade_one(task)
+    assert result.status == "failed" and "'06_new' has no checks module" in result.reason
+    assert result.score is None and result.cells == []
+
+
+def test_the_secrets_are_the_hidden_checks_lines_students_cannot_see(tmp_path):
+    """Are the lines kept out of feedback those of the assignment's hidden checks module, none
+    of them in the released or solved notebook or in mnistlib, and enough to matter?"""
+    from grading.course import Course, prepare_assignment
+
+    course = fx.make_course(tmp_path / "course", assignments=("01_softmax",))
+    released, secrets = prepare_assignment(Course(course), "01_softmax", tmp_path / "work")
+    hidden = (fx.PROJECT / "grading" / "checks" / "softmax.py").read_text()
+    shown = "\n".join([c.source for nb in released.values() for c in nb.cells]
+                      + [c.source for c in fx.answered("01_softmax").cells]
+                      + [(fx.PROJECT / "mnistlib" / "assignment_checks" / "softmax.py")
+                         .read_text()])
+    assert len(secrets) > 40 and all(line in hidden for line in secrets)
+    assert not [line for line in secrets if line in shown]
+    assert any("expect(" in line for line in secrets)
 
 
 def test_a_task_stuck_outside_the_kernel_is_stopped_at_its_wall_limit(monkeypatch):

@@ -176,28 +176,20 @@ def test_the_attacks_do_not_cost_correct_functions_their_points(sandbox):
 
 
 def _hidden_text():
-    """Lines of hidden test code: the notebook's hidden blocks and the hidden checks' module."""
+    """Lines of hidden test code: those of the hidden checks' module no student can see."""
     release = nbformat.read(RELEASE, as_version=4)
     visible = [c.source for c in release.cells]
     visible.append((ROOT / "mnistlib" / "assignment_checks" / "softmax.py").read_text())
     visible.append((ROOT / "mnistlib" / "assignment_checks" / "_core.py").read_text())
-    lines = []
-    for cell in nbformat.read(SOLUTION, as_version=4).cells:
-        lines += hidden_lines(cell.source, visible)
-    shown = "\n".join(visible) + LEAK
-    lines += [line.strip() for line in HIDDEN_CHECKS.read_text().splitlines()
-              if len(line.strip()) >= 16 and line.strip() not in shown]
-    return lines
+    return hidden_lines(HIDDEN_CHECKS.read_text(), visible + [LEAK])
 
 
 def test_no_hidden_test_text_reaches_the_kernel_or_the_feedback(sandbox):
     """After a last cell that prints base64(zlib(In)) and tries to import and read the hidden
-    checks, does no line of the hidden tests (notebook blocks or checks module) appear in
+    checks, does no line of the hidden tests (the checks module) appear in
     anything the kernel was sent, printed or could read in its folder, nor in the feedback?"""
     hidden = _hidden_text()
-    solution_text = "\n".join(c.source for c in nbformat.read(SOLUTION, as_version=4).cells)
-    solution_text += HIDDEN_CHECKS.read_text()
-    assert len(hidden) > 60 and all(line in solution_text for line in hidden)  # not vacuous
+    assert len(hidden) > 60 and all(line in HIDDEN_CHECKS.read_text() for line in hidden)
     report = score_notebook(notebook(answers=WRONG, extra=[LEAK]), "01_softmax", sandbox,
                             keep_evidence=True)
     printed = report.evidence["printed"]

@@ -21,17 +21,25 @@ ASSIGNMENTS = {
 }
 
 
+def missing(assignment):
+    """Why ``assignment`` cannot be graded without a checks module, and what to do."""
+    return (f"assignment {assignment!r} has no checks module, so it cannot be graded: its "
+            "tests (visible and hidden) are checks run outside the student's kernel; write "
+            "grading/checks/<module>.py (CHECKS and CELLS) and register it in ASSIGNMENTS, see "
+            f"grading/checks/__init__.py (assignments with checks: "
+            f"{', '.join(sorted(ASSIGNMENTS))})")
+
+
 def for_assignment(assignment):
     """The checks module of ``assignment`` (with ``CHECKS`` and ``CELLS``).
 
     Raises
     ------
     KeyError
-        The assignment has no checks module yet (it is graded by its notebook's test cells).
+        The assignment has no checks module: it cannot be graded (:func:`missing` says why).
     """
     if assignment not in ASSIGNMENTS:
-        raise KeyError(f"assignment {assignment!r} has no checks module in grading.checks "
-                       f"(those with one: {', '.join(sorted(ASSIGNMENTS))})")
+        raise KeyError(missing(assignment))
     module = importlib.import_module(f"{__name__}.{ASSIGNMENTS[assignment]}")
     unknown = {n for names in module.CELLS.values() for n in names} - set(module.CHECKS)
     if unknown:
