@@ -32,6 +32,9 @@ How the verdict is kept out of the student's reach
   the jail does not contain; the kernel receives inputs (arrays) and one fixed line of code,
   run with ``store_history=False``, so ``In`` holds only the notebook's own cells. A hidden
   test that never entered the kernel cannot leak from it.
+* A graded function sees the hidden checks' inputs and could keep them for a later cell to
+  print: the outputs of every cell that runs after a hidden test cell are replaced by a note
+  (:data:`WITHHELD`), in the autograded notebook and so in the feedback.
 * Every request has a timeout: a function that hangs is interrupted, and a kernel that does not
   come back is killed (the jail with it) and started again for the remaining checks; the whole
   notebook has a wall limit. A reply that breaks a rule fails its check with the reason.
@@ -484,6 +487,28 @@ def _error_output(ename, evalue):
     from nbformat.v4 import new_output
 
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+#: What stands in for the outputs of a cell that ran after hidden checks: a graded function
+#: sees the hidden checks' inputs and may keep them for a later cell to print.
+WITHHELD = ("Output not kept: this cell ran after hidden tests, and what it shows could carry "
+            "their inputs.")
+
+
+def _withheld(outputs):
+    """One stream output in place of ``outputs`` (none if there were none)."""
+    from nbformat.v4 import new_output
+
+    if not outputs:
+        return []
+    raised = any(o.get("output_type") == "error" for o in outputs)
+    return [new_output("stream", name="stdout",
+                       text=WITHHELD + (" It raised an error." if raised else "") + "\n")]
+
+
+def is_hidden_cell(source, names):
+    """Whether a graded test cell is hidden: its source names none of its checks."""
+    return not any(name in source for name in names)
 
 
 def _kernel_manager_class():
@@ -1001,6 +1026,7 @@ def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_eviden
     # In the notebook's order, as the cells would run: each test cell's checks call the
     # functions the cells above it defined (a later cell cannot change a verdict).
     runs = set(kernel_cell_indices(nb))
+    hidden_seen = False  # once hidden inputs reached the kernel, later outputs are not kept
     try:
         try:
             kernel.start()
@@ -1010,6 +1036,7 @@ def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_eviden
             meta = _nbgrader(cell)
             if meta.get("grade_id") in points and cell.cell_type == "code":
                 run_checks(meta["grade_id"])
+                hidden_seen |= is_hidden_cell(cell.source, module.CELLS[meta["grade_id"]])
                 continue
             if index not in runs:
                 continue
@@ -1020,8 +1047,8 @@ def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_eviden
                 continue
             name = f"cell {meta['grade_id']!r}" if meta.get("grade_id") else f"cell #{index + 1}"
             try:
-                report.outputs[index] = kernel.run_cell(cell.source, name,
-                                                        left(limits.cell_timeout))
+                outputs = kernel.run_cell(cell.source, name, left(limits.cell_timeout))
+                report.outputs[index] = _withheld(outputs) if hidden_seen else outputs
             except KernelGone as exc:  # the kernel could not be started again
                 report.notes.append(str(exc))
                 report.outputs[index] = [_error_output("DeadKernelError", str(exc))]
@@ -1070,7 +1097,7 @@ def annotate(nb, report, checks_cells):
         if cell.cell_type != "code" or verdict is None:
             continue
         names = checks_cells[verdict.grade_id]
-        hidden = not any(name in cell.source for name in names)
+        hidden = is_hidden_cell(cell.source, names)
         cell.execution_count = None
         if verdict.passed:
             text = "Hidden tests passed.\n" if hidden else "".join(f"{n}: passed\n"

@@ -152,14 +152,11 @@ def test_another_librarys_softmax_is_marked_for_review(sandbox):
     assert any("scipy" in f for f in scan_code("cell", source))
 
 
-@pytest.mark.xfail(strict=True, reason="open hole: a cell run after a hidden check keeps its "
-                   "outputs, so a graded function that stashes its inputs shows them in the "
-                   "feedback (see the review's report)")
 def test_hidden_inputs_stay_out_of_the_kept_outputs(sandbox):
     """A right softmax that keeps every input it is given, and a last cell that prints them:
     do the hidden checks' inputs (batches of shape (64, 10), (3, 1), ...) stay out of the
-    outputs the grader keeps for the autograded notebook and its feedback, while the visible
-    checks' inputs may show?"""
+    outputs the grader keeps for the autograded notebook and its feedback (a cell run after
+    hidden checks keeps a note instead of its output)?"""
     answer = pasted(cells.stash_inputs, "softmax, seen")
     last = inspect.getsource(cells.print_stash) + "\nprint_stash(seen)\n"
     report = score_notebook(released("01_softmax", {"softmax": answer}, [last]), "01_softmax",
@@ -167,7 +164,7 @@ def test_hidden_inputs_stay_out_of_the_kept_outputs(sandbox):
     assert earned(report) == {"test_softmax", "test_softmax_hidden"}, report.feedback()
     shown = "".join(str(o.get("text", "")) for outputs in report.outputs.values()
                     for o in outputs)
-    assert "STASHED (2, 4)" in shown  # the visible check's input: the attack is live
+    assert verdict.WITHHELD in shown  # the printing cell ran; its output is not kept
     assert "(64, 10)" not in shown and "(3, 1)" not in shown, shown[:2000]
 
 

@@ -378,8 +378,9 @@ def graded_class(tmp_path_factory):
                 "not_normalised": (fx.answered("01_softmax", softmax=NOT_NORMALISED),
                                    dict(FULL, test_softmax=0.0, test_softmax_hidden=0.0,
                                         test_grad=0.0, test_grad_hidden=0.0)),
-                "guard_probe": (notebook(base=fx.answered("01_softmax"),
-                                         extra=[GUARD_PROBE]), FULL)}
+                # Before the first hidden test: later cells' outputs are not kept.
+                "guard_probe": (fx._add_cell(fx.answered("01_softmax"), GUARD_PROBE,
+                                             after="setup"), FULL)}
     for attack, (options, proof, _, expected) in ATTACKS.items():
         options = dict(options, extra=list(options.get("extra", [])) + [proof])
         students[attack] = (notebook(base=fx.answered("01_softmax"), **options), expected)
