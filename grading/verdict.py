@@ -774,9 +774,11 @@ class JailedKernel:
         except (KeyError, ValueError):
             pass  # a message of the wrong form: nothing to show
 
-    def run_cell(self, source, name="a cell", timeout=None):
+    def run_cell(self, source, name="a cell", timeout=None, withhold=False):
         """Run one notebook cell (errors and timeouts are the student's business); ``name``
-        says which in the notes; ``timeout`` defaults to the limits' cell timeout.
+        says which in the notes; ``timeout`` defaults to the limits' cell timeout;
+        ``withhold``: what the cell itself shows is replaced by a note (:data:`WITHHELD`),
+        the grader's own messages (timeout, dead kernel) are kept.
 
         Returns
         -------
@@ -788,7 +790,11 @@ class JailedKernel:
         outputs = []
         timeout = self.limits.cell_timeout if timeout is None else timeout
         try:
-            self._execute(source, timeout, silent=False, outputs=outputs)
+            try:
+                self._execute(source, timeout, silent=False, outputs=outputs)
+            finally:
+                if withhold:
+                    outputs[:] = _withheld(outputs)
         except TimeoutError:
             self.notes.append(f"{name} timed out after {timeout:.3g} s")
             outputs.append(_error_output("CellTimeoutError", (
@@ -1047,8 +1053,9 @@ def score_notebook(nb, assignment, sandbox, limits=None, files=None, keep_eviden
                 continue
             name = f"cell {meta['grade_id']!r}" if meta.get("grade_id") else f"cell #{index + 1}"
             try:
-                outputs = kernel.run_cell(cell.source, name, left(limits.cell_timeout))
-                report.outputs[index] = _withheld(outputs) if hidden_seen else outputs
+                report.outputs[index] = kernel.run_cell(cell.source, name,
+                                                        left(limits.cell_timeout),
+                                                        withhold=hidden_seen)
             except KernelGone as exc:  # the kernel could not be started again
                 report.notes.append(str(exc))
                 report.outputs[index] = [_error_output("DeadKernelError", str(exc))]
